@@ -1,0 +1,412 @@
+"""Campaigns, their calendars, contacts, attempts and redial requests.
+
+Instants are stored in UTC; every campaign and contact keeps an IANA zone name, and the scheduling
+engine in `strategies.engine` reads local wall-clock time through it.
+"""
+
+import zoneinfo
+
+import phonenumbers
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+
+from strategies.models import UNIT_CHOICES, CallResult, Outcome, Strategy
+
+WEEKDAY_CHOICES = [
+    (0, "Monday"),
+    (1, "Tuesday"),
+    (2, "Wednesday"),
+    (3, "Thursday"),
+    (4, "Friday"),
+    (5, "Saturday"),
+    (6, "Sunday"),
+]
+MINUTES_IN_DAY = 24 * 60
+
+
+def validate_zone(value: str) -> None:
+    try:
+        zoneinfo.ZoneInfo(value)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, TypeError):
+        raise ValidationError(f"'{value}' is not a known IANA time zone (e.g. Europe/London).") from None
+
+
+def validate_e164(value: str) -> None:
+    try:
+        number = phonenumbers.parse(value, None)
+    except phonenumbers.NumberParseException:
+        raise ValidationError(f"'{value}' is not a phone number in E.164 form (e.g. +441632960961).") from None
+    if (
+        not phonenumbers.is_valid_number(number)
+        or phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164) != value
+    ):
+        raise ValidationError(f"'{value}' is not a valid phone number in E.164 form (e.g. +441632960961).")
+
+
+def minutes_to_hhmm(minutes: int | None) -> str:
+    if minutes is None:
+        return ""
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+class DialPlan(models.Model):
+    """Which telephony strategy and which business strategy a campaign follows."""
+
+    name = models.CharField(max_length=120, unique=True)
+    telephony_strategy = models.ForeignKey(
+        Strategy,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="telephony_dial_plans",
+        limit_choices_to={"kind__in": [Strategy.TELEPHONY, Strategy.LADDER]},
+        help_text="Decides retries when agent and customer did not connect.",
+    )
+    business_strategy = models.ForeignKey(
+        Strategy,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="business_dial_plans",
+        limit_choices_to={"kind": Strategy.BUSINESS},
+        help_text="Decides retries after a connected call, from the agent's call result.",
+    )
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        if self.telephony_strategy_id and self.telephony_strategy.kind == Strategy.BUSINESS:
+            raise ValidationError({"telephony_strategy": "Choose a telephony-outcome or attempt-ladder strategy."})
+        if self.business_strategy_id and self.business_strategy.kind != Strategy.BUSINESS:
+            raise ValidationError({"business_strategy": "Choose a business-outcome strategy."})
+
+
+class Campaign(models.Model):
+    ACTIVE, PAUSED, ENDED = "active", "paused", "ended"
+    STATUS_CHOICES = [(ACTIVE, "Active"), (PAUSED, "Paused"), (ENDED, "Ended")]
+    AGENT_FIRST, AUTO_DIAL = "agent_first", "auto_dial"
+    DIALING_CHOICES = [(AGENT_FIRST, "Agent first"), (AUTO_DIAL, "Auto-dial")]
+    DIALER_LOG, DIALER_WEBHOOK = "log", "webhook"
+    DIALER_CHOICES = [(DIALER_LOG, "Log only (demo)"), (DIALER_WEBHOOK, "Webhook")]
+
+    name = models.CharField(max_length=120, unique=True)
+    zone = models.CharField("time zone", max_length=64, default="UTC", validators=[validate_zone])
+    status = models.CharField(max_length=10, choices=STATUS_CHOICES, default=ACTIVE, db_index=True)
+    starts_at = models.DateTimeField("start", null=True, blank=True)
+    ends_at = models.DateTimeField("end", null=True, blank=True)
+    max_attempts = models.PositiveSmallIntegerField(default=5, validators=[MinValueValidator(1)])
+    daily_attempts = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=[MinValueValidator(1)], help_text="Empty: no daily limit."
+    )
+    dialing_mode = models.CharField(max_length=12, choices=DIALING_CHOICES, default=AGENT_FIRST)
+    dial_plan = models.ForeignKey(DialPlan, on_delete=models.PROTECT, null=True, blank=True, related_name="campaigns")
+    contact_window_start = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        validators=[MaxValueValidator(MINUTES_IN_DAY - 1)],
+        help_text="Minutes after local midnight, read in the contact's own zone.",
+    )
+    contact_window_end = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(MINUTES_IN_DAY)]
+    )
+    redial_delay_amount = models.PositiveIntegerField("redial delay", default=30)
+    redial_delay_unit = models.CharField(max_length=1, choices=UNIT_CHOICES, default="m")
+    short_call_seconds = models.PositiveIntegerField("short-call threshold (s)", default=0)
+    opening_delay_minutes = models.PositiveIntegerField("opening delay (min)", default=0)
+    queue_spacing_seconds = models.PositiveIntegerField(
+        "queue spacing (s)", default=0, help_text="Time between calls queued for the same opening."
+    )
+    acw_timeout_seconds = models.PositiveIntegerField("after-call-work timeout (s)", default=120)
+    requires_end_wrap_up = models.BooleanField(
+        "agent presses End Wrap-Up", default=False, help_text="Off: choosing a call result ends wrap-up."
+    )
+    personal_redial_grace_minutes = models.PositiveIntegerField(
+        "personal redial grace (min)", default=30, help_text="0 keeps personal redials personal."
+    )
+    dialer_backend = models.CharField(max_length=10, choices=DIALER_CHOICES, default=DIALER_LOG)
+    dialer_url = models.URLField(blank=True)
+    dialer_secret = models.CharField(max_length=128, blank=True)
+    lead_api_key = models.CharField(max_length=64, blank=True, db_index=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+        permissions = [("view_report", "Can view call reports")]
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        errors = {}
+        if (self.contact_window_start is None) != (self.contact_window_end is None):
+            errors["contact_window_end"] = "Give both ends of the contact window, or neither."
+        elif self.contact_window_start is not None and self.contact_window_end <= self.contact_window_start:
+            errors["contact_window_end"] = "The contact window must end after it starts."
+        if self.starts_at and self.ends_at and self.ends_at <= self.starts_at:
+            errors["ends_at"] = "The campaign must end after it starts."
+        if self.daily_attempts and self.max_attempts and self.daily_attempts > self.max_attempts:
+            errors["daily_attempts"] = "Daily attempts cannot exceed the maximum attempts."
+        if self.dialing_mode == self.AUTO_DIAL and self.dialer_backend == self.DIALER_WEBHOOK and not self.dialer_url:
+            errors["dialer_url"] = "A webhook dialer needs the dialer's URL."
+        if errors:
+            raise ValidationError(errors)
+
+
+class BusinessHourWindow(models.Model):
+    """One window of a weekday's business hours, local to the campaign; end exclusive, 1440 = 24:00."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="business_hours")
+    weekday = models.PositiveSmallIntegerField(choices=WEEKDAY_CHOICES)
+    start_minute = models.PositiveSmallIntegerField(validators=[MaxValueValidator(MINUTES_IN_DAY - 1)])
+    end_minute = models.PositiveSmallIntegerField(validators=[MinValueValidator(1), MaxValueValidator(MINUTES_IN_DAY)])
+
+    class Meta:
+        ordering = ["campaign", "weekday", "start_minute"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end_minute__gt=models.F("start_minute")), name="window_ends_after_start"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_weekday_display()} {minutes_to_hhmm(self.start_minute)}-{minutes_to_hhmm(self.end_minute)}"
+
+    def clean(self):
+        if self.start_minute is not None and self.end_minute is not None and self.end_minute <= self.start_minute:
+            raise ValidationError({"end_minute": "The window must end after it starts."})
+
+
+class Holiday(models.Model):
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="holidays")
+    date = models.DateField()
+    name = models.CharField(max_length=100, blank=True)
+
+    class Meta:
+        ordering = ["campaign", "date"]
+        constraints = [models.UniqueConstraint(fields=["campaign", "date"], name="unique_holiday_per_campaign")]
+
+    def __str__(self):
+        return f"{self.date} {self.name}".strip()
+
+
+class Contact(models.Model):
+    PENDING, SCHEDULED, IN_CALL, WRAP_UP, DONE, EXHAUSTED, DO_NOT_CALL = (
+        "pending",
+        "scheduled",
+        "in_call",
+        "wrap_up",
+        "done",
+        "exhausted",
+        "do_not_call",
+    )
+    STATUS_CHOICES = [
+        (PENDING, "Pending"),
+        (SCHEDULED, "Scheduled"),
+        (IN_CALL, "In call"),
+        (WRAP_UP, "Wrap-up"),
+        (DONE, "Done"),
+        (EXHAUSTED, "Exhausted"),
+        (DO_NOT_CALL, "Do not call"),
+    ]
+    OPEN_STATUSES = (PENDING, SCHEDULED, IN_CALL, WRAP_UP)
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="contacts")
+    name = models.CharField(max_length=200, blank=True)
+    phone = models.CharField(max_length=20, validators=[validate_e164], help_text="E.164, e.g. +441632960961")
+    zone = models.CharField(
+        "time zone",
+        max_length=64,
+        blank=True,
+        validators=[validate_zone],
+        help_text="Empty: derived from the number when it has one zone, else the campaign's.",
+    )
+    custom_fields = models.JSONField(default=dict, blank=True)
+    notes = models.TextField(blank=True)
+    status = models.CharField(max_length=12, choices=STATUS_CHOICES, default=PENDING)
+    status_reason = models.CharField(max_length=40, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [models.UniqueConstraint(fields=["campaign", "phone"], name="unique_phone_per_campaign")]
+        indexes = [
+            models.Index(fields=["campaign", "status"], name="contact_campaign_status"),
+            models.Index(fields=["phone"], name="contact_phone"),
+        ]
+
+    def __str__(self):
+        return f"{self.name or 'Contact'} {self.phone}"
+
+    @property
+    def effective_zone(self) -> str:
+        return self.zone or self.campaign.zone
+
+
+class Attempt(models.Model):
+    """One call to a contact: history, never edited once the call and its wrap-up are over."""
+
+    SOURCE_AUTO, SOURCE_MANUAL, SOURCE_CALLBACK, SOURCE_LEAD = "auto", "manual", "callback", "lead"
+    SOURCE_CHOICES = [
+        (SOURCE_AUTO, "Auto"),
+        (SOURCE_MANUAL, "Manual"),
+        (SOURCE_CALLBACK, "Callback"),
+        (SOURCE_LEAD, "Lead"),
+    ]
+
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="attempts")
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="attempts")
+    number = models.PositiveSmallIntegerField(help_text="1-based count of this contact's attempts in the campaign.")
+    agent = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="attempts"
+    )
+    started_at = models.DateTimeField()
+    ended_at = models.DateTimeField(null=True, blank=True)
+    duration_seconds = models.PositiveIntegerField(null=True, blank=True)
+    outcome = models.ForeignKey(Outcome, on_delete=models.PROTECT, related_name="attempts")
+    call_result = models.ForeignKey(
+        CallResult, on_delete=models.PROTECT, null=True, blank=True, related_name="attempts"
+    )
+    provider = models.CharField(max_length=20, blank=True)
+    provider_call_id = models.CharField(max_length=100, blank=True)
+    source = models.CharField(max_length=10, choices=SOURCE_CHOICES, default=SOURCE_AUTO)
+    redial_request = models.ForeignKey(
+        "RedialRequest", on_delete=models.SET_NULL, null=True, blank=True, related_name="attempts"
+    )
+    decision_reason = models.CharField(max_length=30, blank=True)
+    decision_explanation = models.TextField(blank=True)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    wrap_up_ended_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["provider", "provider_call_id"],
+                condition=~Q(provider_call_id=""),
+                name="unique_provider_call_id",
+            ),
+            models.UniqueConstraint(fields=["contact", "campaign", "number"], name="unique_attempt_number"),
+        ]
+        indexes = [
+            models.Index(fields=["campaign", "-started_at"], name="attempt_campaign_started"),
+            models.Index(fields=["contact", "started_at"], name="attempt_contact_started"),
+            models.Index(fields=["agent", "-started_at"], name="attempt_agent_started"),
+        ]
+
+    def __str__(self):
+        return f"Attempt {self.number} to {self.contact_id} at {self.started_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def is_connected(self) -> bool:
+        return self.outcome.is_connected
+
+
+class RedialRequest(models.Model):
+    """A callback: the contact is called again at `due_at`, by its owner (personal) or anyone (common)."""
+
+    SCHEDULED, CLAIMED, READY, DIALING, DONE, CANCELLED, EXPIRED, FAILED = (
+        "scheduled",
+        "claimed",
+        "ready",
+        "dialing",
+        "done",
+        "cancelled",
+        "expired",
+        "failed",
+    )
+    STATUS_CHOICES = [
+        (SCHEDULED, "Scheduled"),
+        (CLAIMED, "Claimed"),
+        (READY, "Ready for an agent"),
+        (DIALING, "Dialing"),
+        (DONE, "Done"),
+        (CANCELLED, "Cancelled"),
+        (EXPIRED, "Expired"),
+        (FAILED, "Failed"),
+    ]
+    OPEN_STATUSES = (SCHEDULED, CLAIMED, READY, DIALING)
+    SOURCE_AUTO, SOURCE_AGENT, SOURCE_INSTANT, SOURCE_SUPERVISOR, SOURCE_LEAD = (
+        "auto",
+        "agent",
+        "instant",
+        "supervisor",
+        "lead",
+    )
+    SOURCE_CHOICES = [
+        (SOURCE_AUTO, "Automatic retry"),
+        (SOURCE_AGENT, "Agent redial"),
+        (SOURCE_INSTANT, "Instant retry"),
+        (SOURCE_SUPERVISOR, "Supervisor"),
+        (SOURCE_LEAD, "Lead"),
+    ]
+
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="redial_requests")
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="redial_requests")
+    due_at = models.DateTimeField()
+    source = models.CharField(max_length=10, choices=SOURCE_CHOICES, default=SOURCE_AUTO)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="personal_redials",
+        help_text="Empty: a common redial offered to any free agent.",
+    )
+    remarks = models.TextField(blank=True)
+    status = models.CharField(max_length=10, choices=STATUS_CHOICES, default=SCHEDULED)
+    explanation = models.TextField(blank=True)
+    queue_opening_at = models.DateTimeField(
+        null=True, blank=True, help_text="The opening this request was queued for when it arrived out of hours."
+    )
+    claim_token = models.UUIDField(null=True, blank=True)
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    dispatch_attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    provider_call_id = models.CharField(max_length=100, blank=True, db_index=True)
+    close_reason = models.CharField(max_length=200, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["due_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["contact", "campaign"],
+                condition=Q(status__in=["scheduled", "claimed", "ready", "dialing"]),
+                name="one_open_redial_per_contact",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["due_at"], condition=Q(status="scheduled"), name="redial_due_scheduled"),
+            models.Index(
+                fields=["lease_expires_at"], condition=Q(status__in=["claimed", "dialing"]), name="redial_lease_open"
+            ),
+            models.Index(fields=["campaign", "status", "due_at"], name="redial_campaign_status_due"),
+            models.Index(fields=["owner", "status", "due_at"], name="redial_owner_status_due"),
+        ]
+
+    def __str__(self):
+        return f"Redial {self.contact_id} at {self.due_at:%Y-%m-%d %H:%M} ({self.status})"
+
+    @property
+    def is_personal(self) -> bool:
+        return self.owner_id is not None
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in self.OPEN_STATUSES

@@ -1,0 +1,114 @@
+"""Fixtures shared by the whole suite, and the rules for tests that need real services.
+
+Tests marked `postgres` or `redis` skip with a reason where the service is absent. CI sets
+RETRYADMIN_REQUIRE_SERVICES=1, and there a test that would skip for that reason fails instead,
+so the reliability tests can never pass by not running. The same holds for `browser` tests and
+Debian's Chromium.
+"""
+
+import os
+import shutil
+import tempfile
+
+import pytest
+
+# Sync Playwright keeps an event loop marked as running in the test thread (FACTS.md).
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+# Each test session gets its own filesystem broker folder unless REDIS_URL says otherwise.
+os.environ.setdefault("CELERY_BROKER_DIR", tempfile.mkdtemp(prefix="retryadmin-broker-"))
+
+CHROMIUM_PATH = "/usr/bin/chromium"
+
+
+def services_required() -> bool:
+    return os.environ.get("RETRYADMIN_REQUIRE_SERVICES", "") not in ("", "0", "false")
+
+
+def _skip_or_fail(reason: str) -> None:
+    if services_required():
+        pytest.fail(f"{reason} (RETRYADMIN_REQUIRE_SERVICES is set, so this may not skip)")
+    pytest.skip(reason)
+
+
+def redis_available() -> bool:
+    url = os.environ.get("REDIS_URL", "")
+    if not url:
+        return False
+    import redis
+
+    try:
+        return bool(redis.Redis.from_url(url, socket_connect_timeout=2).ping())
+    except redis.RedisError:
+        return False
+
+
+@pytest.fixture(autouse=True)
+def _require_marked_services(request):
+    if request.node.get_closest_marker("postgres"):
+        from django.db import connection
+
+        if connection.vendor != "postgresql":
+            _skip_or_fail("needs PostgreSQL: run with DATABASE_URL=postgres://postgres@127.0.0.1:5432/test")
+    if request.node.get_closest_marker("redis") and not redis_available():
+        _skip_or_fail("needs Redis: run with REDIS_URL=redis://127.0.0.1:6379/0 and a Redis server")
+    if request.node.get_closest_marker("browser") and not shutil.which(CHROMIUM_PATH):
+        _skip_or_fail(f"needs Debian's Chromium at {CHROMIUM_PATH}: apt-get install -y chromium")
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    return {
+        **browser_type_launch_args,
+        "executable_path": CHROMIUM_PATH,
+        "args": [
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+        ],
+    }
+
+
+@pytest.fixture
+def make_user(db):
+    """Create a user in one persona group: make_user("Agent", username="agent1")."""
+    from django.contrib.auth.models import Group, User
+
+    from retryadmin.personas import STAFF_PERSONAS
+
+    def _make(persona: str | None = None, username: str | None = None, password: str = "pw-test-123", **extra):
+        count = User.objects.count()
+        user = User.objects.create_user(
+            username=username or f"{(persona or 'user').lower().replace(' ', '_')}{count}",
+            password=password,
+            is_staff=persona in STAFF_PERSONAS,
+            **extra,
+        )
+        if persona:
+            user.groups.add(Group.objects.get(name=persona))
+        return user
+
+    return _make
+
+
+@pytest.fixture
+def campaign_manager(make_user):
+    return make_user("Campaign Manager", username="cm")
+
+
+@pytest.fixture
+def sales_manager(make_user):
+    return make_user("Sales Manager", username="sales")
+
+
+@pytest.fixture
+def supervisor(make_user):
+    return make_user("Supervisor", username="super")
+
+
+@pytest.fixture
+def agent(make_user):
+    return make_user("Agent", username="agent")

@@ -1,0 +1,28 @@
+"""The navigation each persona sees: only what its permissions let it open."""
+
+NAV_ITEMS = [
+    # (label, url name, permission needed)
+    ("Strategies", "strategies:list", "strategies.view_strategy"),
+    ("Campaigns", "campaigns:list", "campaigns.view_campaign"),
+    ("Callbacks", "campaigns:callbacks", "campaigns.view_redialrequest"),
+    ("Reports", "campaigns:report", "campaigns.view_report"),
+    ("Workspace", "wrapup:workspace", "wrapup.use_workspace"),
+]
+
+
+def navigation(request):
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"nav_items": []}
+    from django.urls import NoReverseMatch, reverse
+
+    items = []
+    for label, url_name, permission in NAV_ITEMS:
+        if not user.has_perm(permission):
+            continue
+        try:
+            url = reverse(url_name)
+        except NoReverseMatch:
+            continue
+        items.append({"label": label, "url": url, "active": request.path.startswith(url)})
+    return {"nav_items": items, "show_admin_link": user.is_staff}

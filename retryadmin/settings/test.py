@@ -1,0 +1,9 @@
+"""Settings for the test suite: fast hashing, an in-memory broker unless REDIS_URL is given."""
+
+from .base import *  # noqa: F403
+from .base import env
+
+DEBUG = False
+SECRET_KEY = "test-only-not-a-secret"
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+TWILIO_AUTH_TOKEN = env("TWILIO_AUTH_TOKEN", default="test-twilio-auth-token")
