@@ -410,3 +410,101 @@ class RedialRequest(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status in self.OPEN_STATUSES
+
+
+class ImportJob(models.Model):
+    """A CSV import of contacts, run by a Celery task so large files report progress."""
+
+    ALL_OR_NOTHING, SKIP_BAD_ROWS = "all_or_nothing", "skip_bad_rows"
+    MODE_CHOICES = [(ALL_OR_NOTHING, "All or nothing"), (SKIP_BAD_ROWS, "Skip bad rows")]
+    PENDING, RUNNING, DONE, FAILED = "pending", "running", "done", "failed"
+    STATUS_CHOICES = [(PENDING, "Pending"), (RUNNING, "Running"), (DONE, "Done"), (FAILED, "Failed")]
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="import_jobs")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    file = models.FileField(upload_to="imports/%Y/%m/")
+    original_name = models.CharField(max_length=255, blank=True)
+    mode = models.CharField(max_length=16, choices=MODE_CHOICES, default=ALL_OR_NOTHING)
+    status = models.CharField(max_length=10, choices=STATUS_CHOICES, default=PENDING)
+    total_rows = models.PositiveIntegerField(default=0)
+    processed_rows = models.PositiveIntegerField(default=0)
+    imported_rows = models.PositiveIntegerField(default=0)
+    error_count = models.PositiveIntegerField(default=0)
+    errors = models.JSONField(default=list, blank=True, help_text="[{row, field, message}], the first ones.")
+    message = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"Import {self.original_name or self.pk} into {self.campaign_id} ({self.status})"
+
+
+class WebhookEvent(models.Model):
+    """Every provider callback, stored raw before it is processed, so nothing is lost."""
+
+    RECEIVED, PROCESSED, DUPLICATE, PROGRESS, UNMAPPED, REJECTED, FAILED = (
+        "received",
+        "processed",
+        "duplicate",
+        "progress",
+        "unmapped",
+        "rejected",
+        "failed",
+    )
+    STATUS_CHOICES = [
+        (RECEIVED, "Received"),
+        (PROCESSED, "Processed"),
+        (DUPLICATE, "Duplicate"),
+        (PROGRESS, "Progress only"),
+        (UNMAPPED, "Unmapped status"),
+        (REJECTED, "Rejected"),
+        (FAILED, "Failed"),
+    ]
+
+    provider = models.CharField(max_length=20, db_index=True)
+    call_id = models.CharField(max_length=100, blank=True)
+    sequence_number = models.IntegerField(null=True, blank=True)
+    raw_status = models.CharField(max_length=100, blank=True)
+    headers = models.JSONField(default=dict, blank=True)
+    body = models.TextField(blank=True)
+    content_type = models.CharField(max_length=100, blank=True)
+    remote_addr = models.GenericIPAddressField(null=True, blank=True)
+    received_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(max_length=10, choices=STATUS_CHOICES, default=RECEIVED, db_index=True)
+    error = models.TextField(blank=True)
+    outcome = models.ForeignKey(Outcome, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    attempt = models.ForeignKey(Attempt, on_delete=models.SET_NULL, null=True, blank=True, related_name="events")
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+        indexes = [models.Index(fields=["provider", "call_id"], name="event_provider_call")]
+
+    def __str__(self):
+        return f"{self.provider} {self.call_id} {self.raw_status} ({self.status})"
+
+
+class LeadSubmission(models.Model):
+    """One lead posted to the intake API; the client's idempotency key makes a double post one lead."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="lead_submissions")
+    idempotency_key = models.CharField(max_length=100)
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="lead_submissions")
+    redial_request = models.ForeignKey(
+        RedialRequest, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    payload = models.JSONField(default=dict)
+    received_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["received_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "idempotency_key"], name="unique_lead_key_per_campaign")
+        ]
+
+    def __str__(self):
+        return f"Lead {self.idempotency_key} for {self.campaign_id}"

@@ -1,10 +1,10 @@
-from django.urls import path
+"""Supervisor screens under /campaigns/. Each area keeps its own url and view modules."""
 
-from . import views
+from django.urls import include, path
 
 app_name = "campaigns"
 urlpatterns = [
-    path("", views.campaign_list, name="list"),
-    path("callbacks/", views.callback_list, name="callbacks"),
-    path("report/", views.call_report, name="report"),
+    path("", include("campaigns.urls_campaigns")),
+    path("callbacks/", include("campaigns.urls_callbacks")),
+    path("report/", include("campaigns.urls_reports")),
 ]

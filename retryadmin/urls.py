@@ -18,4 +18,6 @@ urlpatterns = [
     path("strategies/", include("strategies.urls")),
     path("campaigns/", include("campaigns.urls")),
     path("agent/", include("wrapup.urls")),
+    path("webhooks/", include("campaigns.webhooks.urls")),
+    path("api/", include("campaigns.api_urls")),
 ]

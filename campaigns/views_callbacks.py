@@ -1,12 +1,7 @@
 from django.contrib.auth.decorators import permission_required
 from django.shortcuts import render
 
-from .models import Campaign, RedialRequest
-
-
-@permission_required("campaigns.view_campaign", raise_exception=True)
-def campaign_list(request):
-    return render(request, "campaigns/campaign_list.html", {"campaigns": Campaign.objects.all()})
+from .models import RedialRequest
 
 
 @permission_required("campaigns.view_redialrequest", raise_exception=True)
@@ -15,8 +10,3 @@ def callback_list(request):
         "contact", "campaign", "owner"
     )[:100]
     return render(request, "campaigns/callback_list.html", {"requests": requests})
-
-
-@permission_required("campaigns.view_report", raise_exception=True)
-def call_report(request):
-    return render(request, "campaigns/call_report.html", {})

@@ -1,0 +1,7 @@
+from django.urls import path
+
+from . import views_reports as views
+
+urlpatterns = [
+    path("", views.call_report, name="report"),
+]

@@ -1,0 +1,4 @@
+"""Telephony webhooks under /webhooks/ (no login: each endpoint authenticates its provider)."""
+
+app_name = "webhooks"
+urlpatterns: list = []
