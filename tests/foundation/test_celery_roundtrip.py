@@ -47,16 +47,35 @@ def test_worker_runs_a_task_published_by_another_process(tmp_path):
     env = _env(tmp_path)
     marker = tmp_path / "heartbeat-from-web"
     worker = subprocess.Popen(
-        [CELERY, "-A", "retryadmin", "worker", "--pool=solo", "--loglevel=INFO", "--without-gossip",
-         "--without-mingle", "--without-heartbeat"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [
+            CELERY,
+            "-A",
+            "retryadmin",
+            "worker",
+            "--pool=solo",
+            "--loglevel=INFO",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     try:
         publish = subprocess.run(
-            [sys.executable, "-c",
-             "import django; django.setup(); from retryadmin.tasks import heartbeat; "
-             f"heartbeat.delay({str(marker)!r})"],
-            cwd=ROOT, env=env, capture_output=True, text=True, timeout=60,
+            [
+                sys.executable,
+                "-c",
+                "import django; django.setup(); from retryadmin.tasks import heartbeat; "
+                f"heartbeat.delay({str(marker)!r})",
+            ],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
         )
         assert publish.returncode == 0, publish.stderr
         assert _wait_for(marker, 60), "the worker did not run the heartbeat task"
@@ -70,9 +89,24 @@ def test_beat_and_worker_run_the_heartbeat_on_schedule(tmp_path):
     env["HEARTBEAT_MARKER"] = str(tmp_path / "heartbeat-from-beat")
     env["HEARTBEAT_INTERVAL_SECONDS"] = "1"
     worker_and_beat = subprocess.Popen(
-        [CELERY, "-A", "retryadmin", "worker", "-B", "--pool=solo", "--loglevel=INFO", "--without-gossip",
-         "--without-mingle", "--without-heartbeat", "-s", str(tmp_path / "beat-schedule")],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [
+            CELERY,
+            "-A",
+            "retryadmin",
+            "worker",
+            "-B",
+            "--pool=solo",
+            "--loglevel=INFO",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+            "-s",
+            str(tmp_path / "beat-schedule"),
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     try:
         assert _wait_for(Path(env["HEARTBEAT_MARKER"]), 60), "beat and worker did not run the heartbeat"

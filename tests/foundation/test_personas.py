@@ -7,7 +7,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_every_persona_group_exists_with_its_permissions():
-    for persona, spec in PERSONA_PERMISSIONS.items():
+    for persona in PERSONA_PERMISSIONS:
         group = Group.objects.get(name=persona)
         assert group.permissions.exists(), persona
 

@@ -8,10 +8,17 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def _import_production(env):
     return subprocess.run(
-        [sys.executable, "-c", "import django; from django.conf import settings; django.setup(); print(settings.DEBUG)"],
+        [
+            sys.executable,
+            "-c",
+            "import django; from django.conf import settings; django.setup(); print(settings.DEBUG)",
+        ],
         cwd=ROOT,
-        env={**{k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")},
-             "DJANGO_SETTINGS_MODULE": "retryadmin.settings.production", **env},
+        env={
+            **{k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")},
+            "DJANGO_SETTINGS_MODULE": "retryadmin.settings.production",
+            **env,
+        },
         capture_output=True,
         text=True,
         timeout=60,
