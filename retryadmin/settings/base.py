@@ -138,6 +138,25 @@ CELERY_BEAT_SCHEDULE = {
 
 # --- Telephony -----------------------------------------------------------------------------------
 TWILIO_AUTH_TOKEN = env("TWILIO_AUTH_TOKEN", default="")
+# Ozonetel signs each callback with the secret of the account it names: "acct1=secret1,acct2=secret2".
+OZONETEL_WEBHOOK_SECRETS = env.dict("OZONETEL_WEBHOOK_SECRETS", default={})
+# Ozonetel sends StartTime/EndTime as local wall-clock time without an offset.
+OZONETEL_TIME_ZONE = env("OZONETEL_TIME_ZONE", default="Asia/Kolkata")
+# Shared secret of the generic SIP webhook (Asterisk, FreeSWITCH): HMAC-SHA256 of the raw body.
+SIP_WEBHOOK_SECRET = env("SIP_WEBHOOK_SECRET", default="")
+# Webhook requests one source address may make per minute before it gets 429.
+WEBHOOK_RATE_LIMIT_PER_MINUTE = env.int("WEBHOOK_RATE_LIMIT_PER_MINUTE", default=1200)
+# Reverse proxies in front of the app: the client address is that many entries from the right of
+# X-Forwarded-For. 0 trusts only REMOTE_ADDR (a forged header must not dodge the rate limit).
+WEBHOOK_NUM_PROXIES = env.int("WEBHOOK_NUM_PROXIES", default=0)
+
+# --- Cache ---------------------------------------------------------------------------------------
+# Rate limits count in the cache: Redis shares the counts between processes; LocMem (no REDIS_URL)
+# counts per process.
+if REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 LOGGING = {
     "version": 1,
