@@ -23,6 +23,10 @@ class AgentSession(models.Model):
     current_contact = models.ForeignKey(
         "campaigns.Contact", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    # The redial request the current call came from: passed to record_attempt when the call ends.
+    current_redial = models.ForeignKey(
+        "campaigns.RedialRequest", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     state_changed_at = models.DateTimeField(auto_now_add=True)
     wrap_up_deadline_at = models.DateTimeField(null=True, blank=True)
 
