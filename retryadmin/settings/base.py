@@ -136,6 +136,20 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
+# --- DISPATCH (campaigns.dispatch, campaigns.tasks) ----------------------------------------------
+# A claimed request not dialed within the lease goes back to scheduled; after DISPATCH_MAX_ATTEMPTS
+# dispatches it is marked failed for a supervisor.
+DISPATCH_LEASE_SECONDS = env.float("DISPATCH_LEASE_SECONDS", default=300.0)
+DISPATCH_MAX_ATTEMPTS = env.int("DISPATCH_MAX_ATTEMPTS", default=5)
+DISPATCH_SWEEP_INTERVAL_SECONDS = env.float("DISPATCH_SWEEP_INTERVAL_SECONDS", default=30.0)
+CELERY_BEAT_SCHEDULE.update(
+    {
+        "dispatch-due": {"task": "campaigns.tasks.dispatch_due", "schedule": DISPATCH_INTERVAL_SECONDS},
+        "sweep-leases": {"task": "campaigns.tasks.sweep_leases", "schedule": DISPATCH_SWEEP_INTERVAL_SECONDS},
+        "expire-personal-redials": {"task": "campaigns.tasks.expire_personal_redials", "schedule": 60.0},
+    }
+)
+
 # --- Telephony -----------------------------------------------------------------------------------
 TWILIO_AUTH_TOKEN = env("TWILIO_AUTH_TOKEN", default="")
 # Ozonetel signs each callback with the secret of the account it names: "acct1=secret1,acct2=secret2".
