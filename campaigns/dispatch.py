@@ -1,0 +1,511 @@
+"""Dispatch of due redial requests: claim, re-check, hand off, dial, sweep expired leases.
+
+The database row is the schedule. A claim moves `scheduled -> claimed` with a fresh claim_token and a
+lease; only the holder of that token may move it on (`claimed -> dialing` in `dial_claimed`). A lost
+worker or message leaves the row claimed until its lease expires; `sweep_leases` then puts it back to
+`scheduled` (or `failed` after DISPATCH_MAX_ATTEMPTS). A stale or duplicate message carries an old
+token and changes nothing. So a request is dialed at most once per claim and never lost.
+
+PostgreSQL claims with one `WITH ... FOR UPDATE SKIP LOCKED ... UPDATE ... RETURNING` per batch, so any
+number of dispatchers can run at once; `run_dispatch` also takes an advisory lock so a second beat
+simply skips. SQLite (the demo database, one writer at a time) claims row by row with a conditional
+UPDATE that checks the row count.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import close_old_connections, connection, transaction
+from django.db.models import F, Q, Value
+from django.db.models.functions import Concat
+from django.utils import timezone
+
+from strategies import engine
+
+from . import dialers
+from .models import Attempt, Campaign, Contact, RedialRequest
+
+logger = logging.getLogger(__name__)
+
+# pg_try_advisory_lock key of a dispatch run ("RADISP" in ASCII, fits a bigint).
+DISPATCH_LOCK_KEY = 0x524144495350
+CLOSED_CONTACT_STATUSES = (Contact.DONE, Contact.EXHAUSTED, Contact.DO_NOT_CALL)
+TABLE = RedialRequest._meta.db_table
+CONTACT_TABLE = Contact._meta.db_table
+CAMPAIGN_TABLE = Campaign._meta.db_table
+
+
+def lease_seconds() -> float:
+    return float(getattr(settings, "DISPATCH_LEASE_SECONDS", 300))
+
+
+def max_attempts() -> int:
+    return int(getattr(settings, "DISPATCH_MAX_ATTEMPTS", 5))
+
+
+def dial_chunk_size() -> int:
+    """Claimed ids per dial message: big enough for few publishes, small enough to dial well within a lease."""
+    return int(getattr(settings, "DISPATCH_DIAL_CHUNK", 50))
+
+
+@dataclass
+class ClaimResult:
+    """What one `claim_due` did. `ready` and `dialing` hold the hand-offs; the counts the rest."""
+
+    batches: int = 0
+    claimed: int = 0
+    ready: list[int] = field(default_factory=list)
+    dialing: list[tuple[int, str]] = field(default_factory=list)  # (id, claim_token) published to the dialer
+    replanned: int = 0
+    cancelled: int = 0
+    closed: int = 0
+    unpublished: int = 0  # released back to scheduled because the broker refused the message
+
+    def summary(self) -> dict:
+        return {
+            "batches": self.batches,
+            "claimed": self.claimed,
+            "ready": len(self.ready),
+            "dialing": len(self.dialing),
+            "replanned": self.replanned,
+            "cancelled": self.cancelled,
+            "closed": self.closed,
+            "unpublished": self.unpublished,
+        }
+
+
+@dataclass(frozen=True)
+class _Claimed:
+    id: int
+    token: str
+    campaign_id: int
+    contact_id: int
+    contact_status: str
+    contact_zone: str
+
+
+# --------------------------------------------------------------------------------------------------
+# Claim
+
+
+# Table names come from the models, never from input; values are bound parameters.
+_PG_CLAIM = f"""
+WITH due AS MATERIALIZED (
+    SELECT r.id FROM {TABLE} r
+    WHERE r.status = 'scheduled' AND r.due_at <= %(now)s
+      AND r.campaign_id IN (SELECT c.id FROM {CAMPAIGN_TABLE} c WHERE c.status = 'active')
+    ORDER BY r.due_at
+    LIMIT %(limit)s
+    FOR UPDATE OF r SKIP LOCKED
+)
+UPDATE {TABLE} r
+SET status = 'claimed', claim_token = gen_random_uuid(), claimed_at = %(now)s, lease_expires_at = %(lease)s,
+    dispatch_attempts = r.dispatch_attempts + 1, updated_at = %(now)s
+FROM due, {CONTACT_TABLE} ct
+WHERE r.id = due.id AND ct.id = r.contact_id
+RETURNING r.id, r.claim_token::text, r.campaign_id, r.contact_id, ct.status, ct.zone
+"""  # noqa: S608
+
+
+def _claim_batch_pg(now: datetime, lease_at: datetime, limit: int) -> list[_Claimed]:
+    with connection.cursor() as cursor:
+        cursor.execute(_PG_CLAIM, {"now": now, "lease": lease_at, "limit": limit})
+        return [_Claimed(*row) for row in cursor.fetchall()]
+
+
+def _claim_batch_generic(now: datetime, lease_at: datetime, limit: int) -> list[_Claimed]:
+    """Row by row: a conditional UPDATE per candidate; a row count of 0 means someone else got it."""
+    candidates = list(
+        RedialRequest.objects.filter(status=RedialRequest.SCHEDULED, due_at__lte=now, campaign__status=Campaign.ACTIVE)
+        .order_by("due_at", "id")
+        .values_list("id", "campaign_id", "contact_id", "contact__status", "contact__zone")[:limit]
+    )
+    claimed = []
+    for request_id, campaign_id, contact_id, contact_status, contact_zone in candidates:
+        token = str(uuid.uuid4())
+        won = RedialRequest.objects.filter(id=request_id, status=RedialRequest.SCHEDULED).update(
+            status=RedialRequest.CLAIMED,
+            claim_token=token,
+            claimed_at=now,
+            lease_expires_at=lease_at,
+            dispatch_attempts=F("dispatch_attempts") + 1,
+            updated_at=now,
+        )
+        if won:
+            claimed.append(_Claimed(request_id, token, campaign_id, contact_id, contact_status, contact_zone))
+    return claimed
+
+
+class _CampaignCache:
+    """One Campaign row and one engine Calendar per campaign per `claim_due` call."""
+
+    def __init__(self):
+        self._items: dict[int, tuple[Campaign, engine.Calendar]] = {}
+
+    def get(self, campaign_id: int) -> tuple[Campaign, engine.Calendar]:
+        if campaign_id not in self._items:
+            from . import scheduling
+
+            campaign = Campaign.objects.prefetch_related("business_hours", "holidays").get(id=campaign_id)
+            self._items[campaign_id] = (campaign, scheduling.calendar_for(campaign))
+        return self._items[campaign_id]
+
+
+def _history(campaign: Campaign, contact_ids: list[int], now: datetime) -> dict[int, list[engine.AttemptRecord]]:
+    """Recent attempts per contact, for the daily limit: one query per campaign and batch.
+
+    Three days back covers "today" in every zone (offsets stay within -12h..+14h)."""
+    records: dict[int, list[engine.AttemptRecord]] = defaultdict(list)
+    rows = Attempt.objects.filter(
+        campaign_id=campaign.id, contact_id__in=contact_ids, started_at__gte=now - timedelta(days=3)
+    ).values_list("contact_id", "started_at", "outcome__code")
+    for contact_id, started_at, outcome in rows:
+        records[contact_id].append(engine.AttemptRecord(at=started_at, outcome=outcome))
+    return records
+
+
+@dataclass
+class _Verdicts:
+    ok: list[_Claimed] = field(default_factory=list)
+    cancel: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))  # reason -> ids
+    close: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))  # reason -> ids
+    replan: list[tuple[int, datetime, str]] = field(default_factory=list)  # (id, due_at, explanation line)
+
+
+def _recheck(rows: list[_Claimed], now: datetime, cache: _CampaignCache) -> _Verdicts:
+    """Rules 5 and 7 at claim time, in bulk: per campaign one calendar and one history query; the engine
+    is asked once per contact zone, and once more per contact that has attempts in the last days."""
+    verdicts = _Verdicts()
+    by_campaign: dict[int, list[_Claimed]] = defaultdict(list)
+    for row in rows:
+        by_campaign[row.campaign_id].append(row)
+    for campaign_id, group in by_campaign.items():
+        campaign, calendar = cache.get(campaign_id)
+        history = _history(campaign, [r.contact_id for r in group], now) if campaign.daily_attempts else {}
+        by_zone: dict[str, bool] = {}
+        for row in group:
+            if row.contact_status in CLOSED_CONTACT_STATUSES:
+                verdicts.cancel[f"contact is {row.contact_status}"].append(row.id)
+                continue
+            zone = row.contact_zone or None
+            records = history.get(row.contact_id, ())
+            if records:
+                allowed = engine.is_allowed_at(calendar, now, records, zone)
+            else:
+                if row.contact_zone not in by_zone:
+                    by_zone[row.contact_zone] = engine.is_allowed_at(calendar, now, (), zone)
+                allowed = by_zone[row.contact_zone]
+            if allowed:
+                verdicts.ok.append(row)
+                continue
+            nxt = engine.next_allowed_at(calendar, now, records, zone)
+            if campaign.ends_at is not None and now > campaign.ends_at:
+                verdicts.close[engine.REASON_ENDED].append(row.id)
+            elif nxt is None:
+                verdicts.close[engine.REASON_NO_WINDOW].append(row.id)
+            else:
+                why = nxt.explanation or "not allowed now"
+                line = f"Dispatch {now:%Y-%m-%d %H:%M} UTC: {why} -> {nxt.at:%Y-%m-%d %H:%M} UTC"
+                verdicts.replan.append((row.id, nxt.at, line))
+    return verdicts
+
+
+def _apply_verdicts(verdicts: _Verdicts, now: datetime, result: ClaimResult) -> None:
+    """Cancel, close and re-plan what the re-check refused. Runs inside the claim's transaction, so none of
+    these rows is ever seen as claimed; their claim does not count as a dispatch attempt."""
+    unclaim = {"claim_token": None, "lease_expires_at": None, "claimed_at": None, "updated_at": now}
+    undo = F("dispatch_attempts") - 1
+    for reason, ids in verdicts.cancel.items():
+        result.cancelled += RedialRequest.objects.filter(id__in=ids).update(
+            status=RedialRequest.CANCELLED, close_reason=reason, closed_at=now, dispatch_attempts=undo, **unclaim
+        )
+    for reason, ids in verdicts.close.items():
+        result.closed += RedialRequest.objects.filter(id__in=ids).update(
+            status=RedialRequest.EXPIRED, close_reason=reason, closed_at=now, dispatch_attempts=undo, **unclaim
+        )
+    # Rare (due_at was planned inside allowed time): one UPDATE per row keeps each explanation exact.
+    for request_id, due_at, line in verdicts.replan:
+        result.replanned += RedialRequest.objects.filter(id=request_id).update(
+            status=RedialRequest.SCHEDULED,
+            due_at=due_at,
+            explanation=Concat(F("explanation"), Value("\n" + line)),
+            dispatch_attempts=undo,
+            **unclaim,
+        )
+
+
+def claim_due(now: datetime | None = None, batch_size: int = 500, max_batches: int | None = None) -> ClaimResult:
+    """Claim every due request of an active campaign, batch by batch, until a batch comes back short.
+
+    Each batch is one transaction: claim, re-check rules 5 and 7, apply the verdicts, and hand off.
+    Agent-first requests become `ready` in that transaction; auto-dial ones stay `claimed` and are
+    published to the dial task after the commit, as (id, claim_token) pairs.
+    """
+    now = now or timezone.now()
+    result = ClaimResult()
+    cache = _CampaignCache()
+    claim = _claim_batch_pg if connection.vendor == "postgresql" else _claim_batch_generic
+    while max_batches is None or result.batches < max_batches:
+        lease_at = now + timedelta(seconds=lease_seconds())
+        with transaction.atomic():
+            rows = claim(now, lease_at, batch_size)
+            result.batches += 1
+            result.claimed += len(rows)
+            if not rows:
+                break
+            verdicts = _recheck(rows, now, cache)
+            _apply_verdicts(verdicts, now, result)
+            ready, dial = [], []
+            for row in verdicts.ok:
+                campaign, _ = cache.get(row.campaign_id)
+                (dial if campaign.dialing_mode == Campaign.AUTO_DIAL else ready).append(row)
+            if ready:
+                ids = [row.id for row in ready]
+                # The allocation picks ready requests; a ready request has no lease to expire.
+                RedialRequest.objects.filter(id__in=ids).update(
+                    status=RedialRequest.READY, lease_expires_at=None, updated_at=now
+                )
+                result.ready.extend(ids)
+            if dial:
+                pairs = [(row.id, row.token) for row in dial]
+                transaction.on_commit(lambda pairs=pairs: _publish_dials(pairs, result))
+        if len(rows) < batch_size:
+            break
+    return result
+
+
+def _publish_dials(pairs: list[tuple[int, str]], result: ClaimResult) -> None:
+    """After commit: one `dial_batch` message per chunk of pairs, on one broker connection.
+
+    A chunk the broker refuses is released back to `scheduled` at once (not counted as a dispatch
+    attempt), so a broker outage delays calls but loses none; were even that release to fail, the lease
+    would bring them back."""
+    from celery import current_app
+
+    from . import tasks
+
+    size = dial_chunk_size()
+    chunks = [pairs[i : i + size] for i in range(0, len(pairs), size)]
+    sent = 0
+    try:
+        with current_app.producer_or_acquire() as producer:
+            for chunk in chunks:
+                tasks.dial_batch.apply_async(([list(p) for p in chunk],), producer=producer)
+                result.dialing.extend(chunk)
+                sent += 1
+    except Exception as exc:  # kombu/redis raise many types for "broker unreachable"; all mean the same here
+        unsent = [pair for chunk in chunks[sent:] for pair in chunk]
+        logger.warning("dispatch: broker refused %s dial hand-offs (%s); releasing them", len(unsent), exc)
+        result.unpublished += release_claims(unsent, f"broker unavailable: {exc}"[:500])
+
+
+def release_claims(pairs: list[tuple[int, str]], error: str) -> int:
+    """Put claimed requests whose token still matches back to `scheduled`, undoing the attempt count.
+    Returns how many rows moved."""
+    tokens = [token for _, token in pairs]
+    if not tokens:
+        return 0
+    now = timezone.now()
+    return RedialRequest.objects.filter(claim_token__in=tokens, status=RedialRequest.CLAIMED).update(
+        status=RedialRequest.SCHEDULED,
+        claim_token=None,
+        lease_expires_at=None,
+        claimed_at=None,
+        last_error=error,
+        dispatch_attempts=F("dispatch_attempts") - 1,
+        updated_at=now,
+    )
+
+
+def close_ended_campaigns(now: datetime | None = None) -> int:
+    """Rule 7 for waiting requests: scheduled requests of ended campaigns (status `ended`, or past
+    `ends_at`) close as expired with reason campaign_ended. Paused campaigns keep theirs. Returns the count."""
+    now = now or timezone.now()
+    ended = Campaign.objects.filter(Q(status=Campaign.ENDED) | Q(ends_at__lt=now)).values("id")
+    return RedialRequest.objects.filter(status=RedialRequest.SCHEDULED, campaign_id__in=ended).update(
+        status=RedialRequest.EXPIRED, close_reason=engine.REASON_ENDED, closed_at=now, updated_at=now
+    )
+
+
+def run_dispatch(now: datetime | None = None, batch_size: int = 500) -> ClaimResult | None:
+    """One beat run: close requests of ended campaigns, then `claim_due`. Returns None, doing nothing, when
+    another run holds the PostgreSQL advisory lock (a second beat, or an overlapping run)."""
+    # A connection killed under the previous run (pg_terminate_backend, a restart) is dropped here.
+    close_old_connections()
+    if connection.vendor != "postgresql":
+        close_ended_campaigns(now)
+        return claim_due(now=now, batch_size=batch_size)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s)", [DISPATCH_LOCK_KEY])
+        if not cursor.fetchone()[0]:
+            logger.info("dispatch: another run holds the lock; skipping")
+            return None
+    try:
+        close_ended_campaigns(now)
+        return claim_due(now=now, batch_size=batch_size)
+    finally:
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_unlock(%s)", [DISPATCH_LOCK_KEY])
+        except Exception:  # the connection died: the server has released the session lock with it
+            logger.warning("dispatch: could not unlock (connection lost)")
+
+
+# --------------------------------------------------------------------------------------------------
+# Dial
+
+
+def dial_claimed(request_id: int, claim_token: str) -> str:
+    """Dial one claimed request, if `claim_token` is still its token. Returns what happened:
+    "dialing" (the dialer accepted), "stale" (token no longer matches: done by another message, swept,
+    or never ours), "paused" (campaign no longer active: back to scheduled), "released" (dialer
+    failed, back to scheduled) or "failed" (dialer failed on the last allowed dispatch attempt).
+
+    One transaction: `claimed -> dialing` (conditional on the token, which also locks the row), the
+    dialer call, and the result. A worker killed anywhere in it rolls all of it back; the lease then
+    returns the row. Only a dialer outside the database can see a call twice, and it gets
+    request_id + claim_token to recognise it.
+    """
+    now = timezone.now()
+    try:
+        token = str(uuid.UUID(str(claim_token)))
+    except ValueError:
+        return "stale"
+    with transaction.atomic():
+        moved = RedialRequest.objects.filter(id=request_id, claim_token=token, status=RedialRequest.CLAIMED).update(
+            status=RedialRequest.DIALING, lease_expires_at=now + timedelta(seconds=lease_seconds()), updated_at=now
+        )
+        if not moved:
+            return "stale"
+        request = RedialRequest.objects.select_related("campaign", "contact").get(id=request_id)
+        campaign = request.campaign
+        if campaign.status != Campaign.ACTIVE:
+            _release(request, now, f"campaign {campaign.status} before dialing", count=False)
+            return "paused"
+        job = dialers.DialJob(
+            request_id=request.id,
+            claim_token=token,
+            campaign_id=campaign.id,
+            campaign_name=campaign.name,
+            contact_id=request.contact_id,
+            contact_name=request.contact.name,
+            phone=request.contact.phone,
+            due_at=request.due_at,
+            owner_id=request.owner_id,
+            dialer_url=campaign.dialer_url,
+            dialer_secret=campaign.dialer_secret,
+            attempt=request.dispatch_attempts,
+        )
+        try:
+            # A savepoint: whatever a failing backend wrote is undone, the failure itself is kept.
+            with transaction.atomic():
+                outcome = dialers.backend_for(campaign.dialer_backend).dial(job)
+        except dialers.DialerError as exc:
+            return _release(request, now, str(exc)[:1000], count=True)
+        # Accepted: the call is the dialer's now. No lease: the telephony result closes the request.
+        RedialRequest.objects.filter(id=request_id).update(
+            lease_expires_at=None, provider_call_id=outcome.provider_call_id, last_error="", updated_at=now
+        )
+        return "dialing"
+
+
+def _release(request: RedialRequest, now: datetime, error: str, count: bool) -> str:
+    """Back to scheduled after a failed dial (retried after an exponential backoff), or failed when this
+    was the last allowed dispatch attempt. Returns "released", "failed" or "paused"."""
+    qs = RedialRequest.objects.filter(id=request.id)
+    if count and request.dispatch_attempts >= max_attempts():
+        qs.update(
+            status=RedialRequest.FAILED,
+            last_error=error,
+            close_reason=f"dialer failed {request.dispatch_attempts} times",
+            closed_at=now,
+            claim_token=None,
+            lease_expires_at=None,
+            updated_at=now,
+        )
+        logger.warning("dispatch: request %s failed: %s", request.id, error)
+        return "failed"
+    fields = {"status": RedialRequest.SCHEDULED, "claim_token": None, "lease_expires_at": None, "updated_at": now}
+    if count:
+        backoff = float(getattr(settings, "DISPATCH_RETRY_BACKOFF_SECONDS", 30)) * 2 ** (request.dispatch_attempts - 1)
+        fields["due_at"] = max(request.due_at, now + timedelta(seconds=backoff))
+        fields["last_error"] = error
+    else:
+        fields["dispatch_attempts"] = F("dispatch_attempts") - 1
+    qs.update(**fields)
+    return "released" if count else "paused"
+
+
+def dial_claimed_batch(pairs) -> dict[str, int]:
+    """`dial_claimed` for each (id, claim_token) pair; malformed pairs are skipped. Returns counts per outcome."""
+    counts: dict[str, int] = defaultdict(int)
+    for pair in pairs or ():
+        try:
+            request_id, token = int(pair[0]), str(pair[1])
+        except (TypeError, ValueError, IndexError):
+            counts["malformed"] += 1
+            continue
+        counts[dial_claimed(request_id, token)] += 1
+    return dict(counts)
+
+
+# --------------------------------------------------------------------------------------------------
+# Sweep
+
+
+@dataclass
+class SweepResult:
+    released: int = 0
+    failed: int = 0
+
+
+def sweep_leases(now: datetime | None = None, batch_size: int = 1000) -> SweepResult:
+    """Requests in claimed/dialing whose lease expired go back to scheduled with the token cleared; those
+    already dispatched DISPATCH_MAX_ATTEMPTS times become failed, with the reason. Rows locked by a live
+    dial transaction are skipped (SKIP LOCKED): that worker is alive and will finish them."""
+    now = now or timezone.now()
+    limit = max_attempts()
+    result = SweepResult()
+    while True:
+        with transaction.atomic():
+            rows = list(
+                RedialRequest.objects.select_for_update(skip_locked=True)
+                .filter(status__in=[RedialRequest.CLAIMED, RedialRequest.DIALING], lease_expires_at__lt=now)
+                .order_by()
+                .values_list("id", "dispatch_attempts")[:batch_size]
+            )
+            if not rows:
+                break
+            failed = [request_id for request_id, attempts in rows if attempts >= limit]
+            released = [request_id for request_id, attempts in rows if attempts < limit]
+            lost = f"lease expired at {now:%Y-%m-%d %H:%M:%S} UTC (worker or message lost)"
+            if failed:
+                RedialRequest.objects.filter(id__in=failed, last_error="").update(last_error=lost)
+                result.failed += RedialRequest.objects.filter(id__in=failed).update(
+                    status=RedialRequest.FAILED,
+                    close_reason=f"not dialed after {limit} dispatch attempts",
+                    closed_at=now,
+                    claim_token=None,
+                    lease_expires_at=None,
+                    updated_at=now,
+                )
+            if released:
+                result.released += RedialRequest.objects.filter(id__in=released).update(
+                    status=RedialRequest.SCHEDULED,
+                    claim_token=None,
+                    lease_expires_at=None,
+                    claimed_at=None,
+                    last_error=lost,
+                    updated_at=now,
+                )
+        if len(rows) < batch_size:
+            break
+    if result.released or result.failed:
+        logger.warning("dispatch: swept %s expired leases, %s failed", result.released, result.failed)
+    return result
