@@ -433,6 +433,9 @@ class ImportJob(models.Model):
     errors = models.JSONField(default=list, blank=True, help_text="[{row, field, message}], the first ones.")
     message = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    confirmed_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the uploader confirmed the preview; empty: not queued yet."
+    )
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
