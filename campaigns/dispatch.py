@@ -337,7 +337,9 @@ def run_dispatch(now: datetime | None = None, batch_size: int = 500) -> ClaimRes
     """One beat run: close requests of ended campaigns, then `claim_due`. Returns None, doing nothing, when
     another run holds the PostgreSQL advisory lock (a second beat, or an overlapping run)."""
     # A connection killed under the previous run (pg_terminate_backend, a restart) is dropped here.
-    close_old_connections()
+    # (Not inside a caller's transaction: there it would close the connection the caller is using.)
+    if not connection.in_atomic_block:
+        close_old_connections()
     if connection.vendor != "postgresql":
         close_ended_campaigns(now)
         return claim_due(now=now, batch_size=batch_size)
