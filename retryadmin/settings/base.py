@@ -149,6 +149,11 @@ CELERY_BEAT_SCHEDULE.update(
         "expire-personal-redials": {"task": "campaigns.tasks.expire_personal_redials", "schedule": 60.0},
     }
 )
+# Wrap-ups past the campaign's after-call-work timeout are ended by the system (wrapup.tasks).
+CELERY_BEAT_SCHEDULE["end-expired-wrap-ups"] = {
+    "task": "wrapup.tasks.end_expired_wrap_ups",
+    "schedule": env.float("WRAP_UP_SWEEP_INTERVAL_SECONDS", default=10.0),
+}
 
 # --- Telephony -----------------------------------------------------------------------------------
 TWILIO_AUTH_TOKEN = env("TWILIO_AUTH_TOKEN", default="")
