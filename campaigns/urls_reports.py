@@ -4,4 +4,5 @@ from . import views_reports as views
 
 urlpatterns = [
     path("", views.call_report, name="report"),
+    path("export.csv", views.call_report_csv, name="report_csv"),
 ]
