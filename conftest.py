@@ -81,10 +81,10 @@ def make_user(db):
 
     def _make(persona: str | None = None, username: str | None = None, password: str = "pw-test-123", **extra):
         count = User.objects.count()
+        extra.setdefault("is_staff", persona in STAFF_PERSONAS)
         user = User.objects.create_user(
             username=username or f"{(persona or 'user').lower().replace(' ', '_')}{count}",
             password=password,
-            is_staff=persona in STAFF_PERSONAS,
             **extra,
         )
         if persona:
