@@ -112,12 +112,21 @@ class WebhookDialer:
         if job.dialer_secret:
             headers[SIGNATURE_HEADER] = sign(body, job.dialer_secret)
         error = ""
+        # The whole dial, retries included, stays within a few seconds: the row is locked meanwhile.
+        deadline = time.monotonic() + float(getattr(settings, "DIALER_TOTAL_SECONDS", 8.0))
         for attempt in range(self.retries + 1):
             if attempt:
-                time.sleep(self.backoff * 2 ** (attempt - 1))
+                pause = self.backoff * 2 ** (attempt - 1)
+                if time.monotonic() + pause >= deadline:
+                    break
+                time.sleep(pause)
+            remaining = max(0.1, deadline - time.monotonic())
             try:
                 response = self.session.post(
-                    job.dialer_url, data=body, headers=headers, timeout=(self.connect_timeout, self.read_timeout)
+                    job.dialer_url,
+                    data=body,
+                    headers=headers,
+                    timeout=(min(self.connect_timeout, remaining), min(self.read_timeout, remaining)),
                 )
             except requests.RequestException as exc:
                 error = f"{type(exc).__name__}: {exc}"[:500]
