@@ -161,13 +161,12 @@ def create_contact(*, campaign: Campaign, phone: str, name: str = "", zone: str 
 def set_do_not_call(contact: Contact, *, by, reason: str = "") -> Contact:
     """Never call the contact again: status do_not_call, and its open redial requests cancelled."""
     with transaction.atomic():
-        contact = Contact.objects.select_for_update().get(pk=contact.pk)
-        contact.status = Contact.DO_NOT_CALL
-        contact.status_reason = (reason or "do not call")[:STATUS_REASON_MAX]
-        contact.save(update_fields=["status", "status_reason", "updated_at"])
-        who = user_label(by)
-        _cancel_open_requests(contact, contact.campaign_id, f"do not call, set by {who}")
-    return contact
+        locked = Contact.objects.select_for_update().get(pk=contact.pk)
+        locked.status = contact.status = Contact.DO_NOT_CALL
+        locked.status_reason = contact.status_reason = (reason or "do not call")[:STATUS_REASON_MAX]
+        locked.save(update_fields=["status", "status_reason", "updated_at"])
+        _cancel_open_requests(locked, locked.campaign_id, f"do not call, set by {user_label(by)}")
+    return locked
 
 
 def _cancel_open_requests(contact: Contact, campaign_id: int, reason: str, now: datetime | None = None) -> int:
@@ -521,6 +520,8 @@ def check_redial(*, campaign: Campaign, contact: Contact, due_at: datetime, now:
     now = now or timezone.now()
     if not isinstance(due_at, datetime) or timezone.is_naive(due_at):
         raise RedialRefused("The due time must be a date and time with a time zone.")
+    # The caller's instance may be stale (a view's, or one a service changed through its own copy).
+    contact = Contact.objects.select_related("campaign").get(pk=contact.pk)
     check_contact_open(contact)
     made = Attempt.objects.filter(contact=contact, campaign=campaign).count()
     if made >= campaign.max_attempts:
