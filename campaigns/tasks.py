@@ -65,3 +65,15 @@ def expire_personal_redials() -> int | None:
 
 
 # --- End of dispatch -----------------------------------------------------------------------------
+
+# --- Imports -------------------------------------------------------------------------------------
+
+
+@shared_task(ignore_result=True)
+def run_import(job_id: int) -> int | None:
+    """Import a confirmed CSV job (campaigns.imports). Returns the rows imported, or None when the job
+    is missing, unconfirmed or already run (a duplicate message)."""
+    from . import imports
+
+    job = imports.run_import_job(job_id)
+    return None if job is None else job.imported_rows
