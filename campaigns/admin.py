@@ -1,0 +1,391 @@
+"""The Django admin for campaigns, contacts, attempts, callbacks and webhook events.
+
+The supervisor screens are the daily tool; this is the power tool. Every action goes through the
+services, never by writing fields directly, so the admin enforces the same rules as the screens.
+"""
+
+import zoneinfo
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.shortcuts import render
+from django.utils import timezone
+
+from retryadmin.personas import AGENT
+
+from . import services
+from .formfields import MinuteOfDayField
+from .models import (
+    Attempt,
+    BusinessHourWindow,
+    Campaign,
+    Contact,
+    DialPlan,
+    Holiday,
+    ImportJob,
+    LeadSubmission,
+    RedialRequest,
+    WebhookEvent,
+)
+
+
+def local_time(instant, zone_name: str) -> str:
+    """`instant` shown in `zone_name` with the zone's abbreviation; empty for None."""
+    if instant is None:
+        return ""
+    local = instant.astimezone(zoneinfo.ZoneInfo(zone_name))
+    return local.strftime("%a %d %b %Y %H:%M %Z")
+
+
+class BusinessHourWindowForm(forms.ModelForm):
+    start_minute = MinuteOfDayField(label="opens")
+    end_minute = MinuteOfDayField(label="closes", allow_end_of_day=True)
+
+    class Meta:
+        model = BusinessHourWindow
+        fields = ("weekday", "start_minute", "end_minute")
+
+
+class BusinessHourWindowInline(admin.TabularInline):
+    model = BusinessHourWindow
+    form = BusinessHourWindowForm
+    extra = 0
+
+
+class HolidayInline(admin.TabularInline):
+    model = Holiday
+    extra = 0
+    fields = ("date", "name")
+
+
+@admin.register(DialPlan)
+class DialPlanAdmin(admin.ModelAdmin):
+    list_display = ("name", "telephony_strategy", "business_strategy")
+    list_select_related = ("telephony_strategy", "business_strategy")
+    search_fields = ("name",)
+
+
+class CampaignAdminForm(forms.ModelForm):
+    contact_window_start = MinuteOfDayField(label="contact window opens", required=False)
+    contact_window_end = MinuteOfDayField(label="contact window closes", required=False, allow_end_of_day=True)
+
+    class Meta:
+        model = Campaign
+        fields = "__all__"  # noqa: DJ007 - the admin narrows it through its fieldsets
+
+
+@admin.register(Campaign)
+class CampaignAdmin(admin.ModelAdmin):
+    form = CampaignAdminForm
+    list_display = ("name", "status", "dialing_mode", "zone", "max_attempts", "daily_attempts", "dial_plan")
+    list_filter = ("status", "dialing_mode", "dialer_backend")
+    list_select_related = ("dial_plan",)
+    search_fields = ("name",)
+    autocomplete_fields = ("dial_plan",)
+    inlines = [BusinessHourWindowInline, HolidayInline]
+    fieldsets = [
+        (None, {"fields": ("name", "zone", "status", "starts_at", "ends_at")}),
+        ("Limits", {"fields": ("max_attempts", "daily_attempts", "short_call_seconds")}),
+        (
+            "Calendar",
+            {
+                "fields": (
+                    "contact_window_start",
+                    "contact_window_end",
+                    "opening_delay_minutes",
+                    "queue_spacing_seconds",
+                ),
+                "description": "Business hours and holidays are below. Times are local HH:MM; 24:00 may end a window.",
+            },
+        ),
+        ("Strategies", {"fields": ("dial_plan", "redial_delay_amount", "redial_delay_unit")}),
+        (
+            "Dialing",
+            {
+                "fields": (
+                    "dialing_mode",
+                    "dialer_backend",
+                    "dialer_url",
+                    "dialer_secret",
+                    "acw_timeout_seconds",
+                    "requires_end_wrap_up",
+                    "personal_redial_grace_minutes",
+                    "lead_api_key",
+                )
+            },
+        ),
+    ]
+
+
+@admin.register(Contact)
+class ContactAdmin(admin.ModelAdmin):
+    list_display = ("name", "phone", "campaign", "status", "status_reason", "zone")
+    list_filter = ("status", "campaign")
+    list_select_related = ("campaign",)
+    search_fields = ("phone", "name")
+    autocomplete_fields = ("campaign",)
+    readonly_fields = ("status", "status_reason", "created_at", "updated_at")
+    show_full_result_count = False
+
+
+@admin.register(Attempt)
+class AttemptAdmin(admin.ModelAdmin):
+    """Attempts are history: read-only for everybody."""
+
+    list_display = (
+        "started_at",
+        "contact",
+        "campaign",
+        "number",
+        "outcome",
+        "call_result",
+        "agent",
+        "source",
+        "provider",
+        "provider_call_id",
+        "decision_reason",
+    )
+    list_filter = ("source", "provider", "decision_reason", "campaign")
+    list_select_related = ("contact", "campaign", "outcome", "call_result", "agent")
+    search_fields = ("=contact__phone", "=provider_call_id")
+    date_hierarchy = "started_at"
+    show_full_result_count = False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class OwnershipFilter(admin.SimpleListFilter):
+    title = "owner"
+    parameter_name = "ownership"
+
+    def lookups(self, request, model_admin):
+        return [("personal", "Personal"), ("common", "Common")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "personal":
+            return queryset.filter(owner__isnull=False)
+        if self.value() == "common":
+            return queryset.filter(owner__isnull=True)
+        return queryset
+
+
+class OverdueFilter(admin.SimpleListFilter):
+    title = "due"
+    parameter_name = "due"
+
+    def lookups(self, request, model_admin):
+        return [("overdue", "Overdue"), ("upcoming", "Upcoming")]
+
+    def queryset(self, request, queryset):
+        now = timezone.now()
+        if self.value() == "overdue":
+            return queryset.filter(status__in=RedialRequest.OPEN_STATUSES, due_at__lt=now)
+        if self.value() == "upcoming":
+            return queryset.filter(status__in=RedialRequest.OPEN_STATUSES, due_at__gte=now)
+        return queryset
+
+
+class ReassignForm(forms.Form):
+    owner = forms.ModelChoiceField(
+        queryset=get_user_model().objects.none(),
+        required=False,
+        empty_label="Common (any free agent)",
+        help_text="Leave empty to make the callbacks common.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = (
+            get_user_model().objects.filter(groups__name=AGENT, is_active=True).order_by("username")
+        )
+
+
+class RescheduleForm(forms.Form):
+    due_at = forms.DateTimeField(
+        label="New due time",
+        help_text="In the campaign's time zone, e.g. 2026-11-24 10:30.",
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"],
+    )
+
+
+@admin.register(RedialRequest)
+class RedialRequestAdmin(admin.ModelAdmin):
+    list_display = ("contact", "campaign", "due_local", "owner_display", "source", "status", "short_explanation")
+    list_filter = (OwnershipFilter, OverdueFilter, "status", "source", "campaign")
+    list_select_related = ("contact", "campaign", "owner")
+    search_fields = ("=contact__phone", "contact__name", "=provider_call_id")
+    date_hierarchy = "due_at"
+    autocomplete_fields = ("contact", "campaign")
+    actions = ["cancel_requests", "make_common", "reassign_requests", "reschedule_requests"]
+    show_full_result_count = False
+    readonly_fields = (
+        "contact",
+        "campaign",
+        "due_at",
+        "owner",
+        "source",
+        "status",
+        "explanation",
+        "queue_opening_at",
+        "claim_token",
+        "lease_expires_at",
+        "claimed_at",
+        "dispatch_attempts",
+        "last_error",
+        "provider_call_id",
+        "close_reason",
+        "closed_at",
+        "created_by",
+        "created_at",
+        "updated_at",
+    )
+    fields = ("remarks", *readonly_fields)
+
+    def has_add_permission(self, request):
+        # A callback is made through the services (wrap-up, callbacks screen), which validate it.
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="due (campaign time)", ordering="due_at")
+    def due_local(self, obj):
+        return local_time(obj.due_at, obj.campaign.zone)
+
+    @admin.display(description="owner", ordering="owner__username")
+    def owner_display(self, obj):
+        return obj.owner.get_username() if obj.owner_id else "Common"
+
+    @admin.display(description="explanation")
+    def short_explanation(self, obj):
+        text = obj.explanation or ""
+        return text if len(text) <= 90 else text[:87] + "..."
+
+    def _apply(self, request, queryset, verb: str, apply_one) -> None:
+        done, refused = 0, []
+        for redial in queryset.select_related("contact", "campaign", "owner"):
+            try:
+                apply_one(redial)
+                done += 1
+            except ValidationError as error:
+                refused.append(f"{redial.contact}: {' '.join(error.messages)}")
+        if done:
+            self.message_user(request, f"{verb} {done} callback(s).", messages.SUCCESS)
+        for line in refused:
+            self.message_user(request, line, messages.ERROR)
+
+    @admin.action(description="Cancel the selected callbacks", permissions=["change"])
+    def cancel_requests(self, request, queryset):
+        self._apply(
+            request, queryset, "Cancelled", lambda r: services.cancel_redial(r, by=request.user, reason="admin")
+        )
+
+    @admin.action(description="Make the selected callbacks common", permissions=["change"])
+    def make_common(self, request, queryset):
+        self._apply(
+            request, queryset, "Made common", lambda r: services.reassign_redial(r, owner=None, by=request.user)
+        )
+
+    def _intermediate(self, request, queryset, form, title, action):
+        return render(
+            request,
+            "admin/campaigns/redialrequest/action_form.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": title,
+                "form": form,
+                "queryset": queryset,
+                "action": action,
+                "opts": self.model._meta,
+                "action_checkbox_name": ACTION_CHECKBOX_NAME,
+            },
+        )
+
+    @admin.action(description="Reassign the selected callbacks to an agent", permissions=["change"])
+    def reassign_requests(self, request, queryset):
+        if "apply" in request.POST:
+            form = ReassignForm(request.POST)
+            if form.is_valid():
+                owner = form.cleaned_data["owner"]
+                self._apply(
+                    request, queryset, "Reassigned", lambda r: services.reassign_redial(r, owner=owner, by=request.user)
+                )
+                return None
+        else:
+            form = ReassignForm()
+        return self._intermediate(request, queryset, form, "Reassign callbacks", "reassign_requests")
+
+    @admin.action(description="Reschedule the selected callbacks", permissions=["change"])
+    def reschedule_requests(self, request, queryset):
+        if "apply" in request.POST:
+            form = RescheduleForm(request.POST)
+            if form.is_valid():
+                wall = form.cleaned_data["due_at"].replace(tzinfo=None)
+
+                def reschedule(redial):
+                    due_at = wall.replace(tzinfo=zoneinfo.ZoneInfo(redial.campaign.zone))
+                    services.reschedule_redial(redial, due_at=due_at, by=request.user)
+
+                self._apply(request, queryset, "Rescheduled", reschedule)
+                return None
+        else:
+            form = RescheduleForm()
+        return self._intermediate(request, queryset, form, "Reschedule callbacks", "reschedule_requests")
+
+
+@admin.register(ImportJob)
+class ImportJobAdmin(admin.ModelAdmin):
+    list_display = ("original_name", "campaign", "mode", "status", "imported_rows", "error_count", "created_at")
+    list_filter = ("status", "mode")
+    list_select_related = ("campaign",)
+    readonly_fields = [f.name for f in ImportJob._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(LeadSubmission)
+class LeadSubmissionAdmin(admin.ModelAdmin):
+    list_display = ("idempotency_key", "campaign", "contact", "received_at")
+    list_select_related = ("campaign", "contact")
+    search_fields = ("=idempotency_key", "=contact__phone")
+    readonly_fields = ("campaign", "idempotency_key", "contact", "redial_request", "payload", "received_at")
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(WebhookEvent)
+class WebhookEventAdmin(admin.ModelAdmin):
+    list_display = ("received_at", "provider", "call_id", "raw_status", "status", "outcome", "attempt")
+    list_filter = ("status", "provider")
+    list_select_related = ("outcome", "attempt")
+    search_fields = ("=call_id", "raw_status")
+    date_hierarchy = "received_at"
+    actions = ["reprocess_unmapped"]
+    show_full_result_count = False
+    readonly_fields = [f.name for f in WebhookEvent._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description="Re-process unmapped events with the current mappings", permissions=["view"])
+    def reprocess_unmapped(self, request, queryset):
+        from .webhooks.services import reprocess_events
+
+        count = reprocess_events(queryset.filter(status=WebhookEvent.UNMAPPED))
+        self.message_user(request, f"Re-processed {count} event(s).", messages.SUCCESS)
