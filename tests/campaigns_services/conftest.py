@@ -1,6 +1,6 @@
 """Campaigns with the seed's calendars and strategies, built through the ORM."""
 
-from datetime import datetime
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -19,8 +19,8 @@ FINAL_OUTCOME = "platform.isd_not_allowed"
 
 def local(day_offset: int, hour: int, minute: int = 0, second: int = 0, zone=LONDON) -> datetime:
     """An aware instant `day_offset` days after Monday 25 Nov 2030, local wall time in `zone`."""
-    year, month, day = MONDAY
-    return datetime(year, month, day + day_offset, hour, minute, second, tzinfo=zone)
+    day = date(*MONDAY) + timedelta(days=day_offset)
+    return datetime.combine(day, time(hour, minute, second), tzinfo=zone)
 
 
 def outcome(code: str) -> Outcome:
