@@ -243,9 +243,7 @@ class _Picker:
             Contact.objects.filter(campaign=self.campaign, status=Contact.PENDING)
             .exclude(Exists(Attempt.objects.filter(contact=OuterRef("pk"))))
             .exclude(
-                Exists(
-                    RedialRequest.objects.filter(contact=OuterRef("pk"), status__in=RedialRequest.OPEN_STATUSES)
-                )
+                Exists(RedialRequest.objects.filter(contact=OuterRef("pk"), status__in=RedialRequest.OPEN_STATUSES))
             )
             .exclude(self._held_elsewhere("pk"))
             .order_by("created_at", "id")
@@ -398,7 +396,7 @@ def _lock_wrap_up(agent, attempt: Attempt | None) -> AgentSession:
 
 
 def choose_call_result(
-    agent, attempt: Attempt, call_result: CallResult, *, now: datetime | None = None
+    agent, attempt: Attempt, call_result: CallResult, *, pause_after: bool = False, now: datetime | None = None
 ) -> WrapUpEnded | None:
     """The agent picks `call_result` for the call in wrap-up. It ends wrap-up at once, unless the campaign
     asks the agent to press End Wrap-Up: then it is only kept, and None is returned.
@@ -413,7 +411,7 @@ def choose_call_result(
         locked.save(update_fields=["call_result"])
         if session.campaign.requires_end_wrap_up:
             return None
-    return end_wrap_up(session, call_result=call_result, now=now)
+    return end_wrap_up(session, call_result=call_result, pause_after=pause_after, now=now)
 
 
 def end_wrap_up(
@@ -441,8 +439,8 @@ def end_wrap_up(
         session = _lock_wrap_up(session.agent, None)
         if by_system and (session.wrap_up_deadline_at is None or session.wrap_up_deadline_at > now):
             raise ActionRefused("The wrap-up has not timed out.")
-        attempt = Attempt.objects.select_for_update().select_related("outcome", "contact").get(
-            pk=session.current_attempt_id
+        attempt = (
+            Attempt.objects.select_for_update().select_related("outcome", "contact").get(pk=session.current_attempt_id)
         )
         result = call_result or attempt.call_result
         if result is None and by_system:
