@@ -38,12 +38,12 @@ def validate_e164(value: str) -> None:
     try:
         number = phonenumbers.parse(value, None)
     except phonenumbers.NumberParseException:
-        raise ValidationError(f"'{value}' is not a phone number in E.164 form (e.g. +441632960961).") from None
+        raise ValidationError(f"'{value}' is not a phone number in E.164 form (e.g. +442079460000).") from None
     if (
         not phonenumbers.is_valid_number(number)
         or phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164) != value
     ):
-        raise ValidationError(f"'{value}' is not a valid phone number in E.164 form (e.g. +441632960961).")
+        raise ValidationError(f"'{value}' is not a valid phone number in E.164 form (e.g. +442079460000).")
 
 
 def minutes_to_hhmm(minutes: int | None) -> str:
@@ -220,7 +220,7 @@ class Contact(models.Model):
 
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="contacts")
     name = models.CharField(max_length=200, blank=True)
-    phone = models.CharField(max_length=20, validators=[validate_e164], help_text="E.164, e.g. +441632960961")
+    phone = models.CharField(max_length=20, validators=[validate_e164], help_text="E.164, e.g. +442079460000")
     zone = models.CharField(
         "time zone",
         max_length=64,

@@ -27,8 +27,8 @@ DEMO_CONTACTS = [
     ("Anita Rao", "+919845012345", "", {"plan": "Gold", "city": "Bengaluru"}),
     ("Vikram Singh", "+919900112233", "", {"plan": "Bronze", "city": "Pune"}),
     ("Meera Iyer", "+919444455566", "", {"plan": "Silver", "city": "Chennai"}),
-    ("Oliver Smith", "+447700900123", "Europe/London", {"plan": "Gold", "city": "London"}),
-    ("Emma Jones", "+447700900456", "Europe/London", {"plan": "Silver", "city": "Leeds"}),
+    ("Oliver Smith", "+442079460123", "Europe/London", {"plan": "Gold", "city": "London"}),
+    ("Emma Jones", "+447911123456", "Europe/London", {"plan": "Silver", "city": "Leeds"}),
     ("Liam Brown", "+12025550143", "America/New_York", {"plan": "Bronze", "city": "Washington"}),
 ]
 
