@@ -145,11 +145,17 @@ class BaseRuleFormSet(BaseInlineFormSet):
     """
 
     strict_kind = True
+    # The screens show grouped <select>s; the admin keeps its autocomplete widget, which needs the queryset.
+    grouped_pickers = True
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         # Built once for every row, instead of one query per row and field.
-        self._choices = {"outcome_choices": grouped_outcome_choices(), "result_choices": call_result_choices()}
+        self._choices = (
+            {"outcome_choices": grouped_outcome_choices(), "result_choices": call_result_choices()}
+            if self.grouped_pickers
+            else {}
+        )
 
     def get_form_kwargs(self, index):
         return {**super().get_form_kwargs(index), **self._choices}

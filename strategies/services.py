@@ -300,6 +300,15 @@ class PreviewSample:
     outcomes: tuple[str, ...] = ()
     results: tuple[str, ...] = ()
 
+    def describe(self) -> str:
+        """The sample in words: "Asia/Kolkata, Mon Tue Wed Thu Fri 09:00-17:00, at most 5 attempts, 2 a day, ..."."""
+        days = " ".join(("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")[d] for d in sorted(self.weekdays))
+        hours = f"{self.opens_minute // 60:02d}:{self.opens_minute % 60:02d}-{self.closes_minute // 60:02d}:"
+        hours += f"{self.closes_minute % 60:02d}"
+        daily = f", {self.daily_attempts} a day" if self.daily_attempts else ""
+        first = f"{self.start:%a} {self.start.day} {self.start:%b %H:%M}"
+        return f"{self.zone}, {days} {hours}, at most {self.max_attempts} attempts{daily}, first attempt {first}"
+
 
 @dataclass(frozen=True)
 class TimelineStep:
