@@ -1,0 +1,43 @@
+// Import progress: poll the job's JSON status every second, move the bar, and reload the page when the
+// job is finished so the server renders the error report.
+(function () {
+  "use strict";
+  const box = document.getElementById("import-progress");
+  if (!box || box.dataset.finished === "true") return;
+  const bar = box.querySelector(".progress-bar");
+  const meter = box.querySelector(".progress");
+  const number = new Intl.NumberFormat("en-GB");
+
+  function show(status) {
+    bar.style.width = status.percent + "%";
+    bar.textContent = status.percent + "%";
+    meter.setAttribute("aria-valuenow", String(status.percent));
+    ["processed_rows", "imported_rows", "error_count"].forEach(function (key) {
+      box.querySelector('[data-field="' + key + '"]').textContent = number.format(status[key]);
+    });
+    if (status.message) box.querySelector('[data-field="message"]').textContent = status.message;
+  }
+
+  function poll() {
+    fetch(box.dataset.statusUrl, { headers: { Accept: "application/json" }, credentials: "same-origin" })
+      .then(function (response) {
+        if (!response.ok) throw new Error("status " + response.status);
+        return response.json();
+      })
+      .then(function (status) {
+        show(status);
+        if (status.finished) {
+          bar.classList.remove("progress-bar-animated", "progress-bar-striped");
+          window.setTimeout(function () { window.location.reload(); }, 400);
+        } else {
+          window.setTimeout(poll, 1000);
+        }
+      })
+      .catch(function () {
+        // A network blip or a restarting server: keep trying, a little slower.
+        window.setTimeout(poll, 3000);
+      });
+  }
+
+  window.setTimeout(poll, 500);
+})();
