@@ -7,4 +7,5 @@ urlpatterns = [
     path("", include("campaigns.urls_campaigns")),
     path("callbacks/", include("campaigns.urls_callbacks")),
     path("report/", include("campaigns.urls_reports")),
+    path("queue/", include("campaigns.urls_queue")),
 ]

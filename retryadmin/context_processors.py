@@ -5,6 +5,7 @@ NAV_ITEMS = [
     ("Strategies", "strategies:list", "strategies.view_strategy"),
     ("Campaigns", "campaigns:list", "campaigns.view_campaign"),
     ("Callbacks", "campaigns:callbacks", "campaigns.view_redialrequest"),
+    ("Queue", "campaigns:queue", "campaigns.view_redialrequest"),
     ("Reports", "campaigns:report", "campaigns.view_report"),
     ("Workspace", "wrapup:workspace", "wrapup.use_workspace"),
 ]

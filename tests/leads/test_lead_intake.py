@@ -189,3 +189,18 @@ def test_no_body_ever_gets_a_500(client, campaign, body, content_type, key, idem
         headers["HTTP_IDEMPOTENCY_KEY"] = idempotency
     response = client.post(URL, body, content_type=content_type, **headers)
     assert response.status_code < 500, response.content
+
+
+def test_queue_view_lists_the_next_opening_with_each_planned_time(client, campaign, supervisor, agent):
+    for n in range(3):
+        with at(datetime(2026, 11, 24, 22, 0) + timedelta(minutes=n)):
+            post(client, {"phone": f"+4420794{n:05d}", "name": f"Lead {n}"}, idempotency=f"q-{n}")
+    client.force_login(supervisor)
+    with at(datetime(2026, 11, 24, 23, 0)):
+        page = client.get(f"/campaigns/queue/{campaign.pk}/").content.decode()
+    assert "Opening Wed 25 Nov 2026 09:00" in page
+    assert "09:10:00" in page and "09:10:30" in page and "09:11:00" in page
+    assert page.index("Lead 0") < page.index("Lead 1") < page.index("Lead 2")
+    assert "3 queued" in page
+    client.force_login(agent)
+    assert client.get(f"/campaigns/queue/{campaign.pk}/").status_code == 403
