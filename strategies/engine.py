@@ -467,6 +467,8 @@ def _allowed(plan: _Plan, ts: float, counts: dict[int, int]) -> bool:
 
 
 def _earliest_in_day(plan: _Plan, ordinal: int, ts: float, counts: dict[int, int]) -> float | None:
+    """The earliest allowed instant >= ts with local date `ordinal`; None when that date has none (closed,
+    a holiday, full, or its windows all end by ts)."""
     intervals = plan.days.intervals(ordinal)
     if not intervals or intervals[-1][1] <= ts or not _day_is_open(plan, ordinal, counts):
         return None
