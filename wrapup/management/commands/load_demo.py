@@ -129,6 +129,27 @@ class Command(BaseCommand):
                 BusinessHourWindow.objects.create(
                     campaign=campaign, weekday=weekday, start_minute=14 * 60, end_minute=18 * 60
                 )
+        ladder_plan, _ = DialPlan.objects.get_or_create(
+            name="Lead ladder", defaults={"telephony_strategy": ladder, "business_strategy": business}
+        )
+        leads, created = Campaign.objects.get_or_create(
+            name="Web leads",
+            defaults=dict(
+                zone="Europe/London",
+                max_attempts=4,
+                dial_plan=ladder_plan,
+                short_call_seconds=30,
+                opening_delay_minutes=10,
+                queue_spacing_seconds=30,
+                acw_timeout_seconds=90,
+                lead_api_key="demo-web-leads-key",
+            ),
+        )
+        if created:
+            for weekday in range(5):
+                BusinessHourWindow.objects.create(
+                    campaign=leads, weekday=weekday, start_minute=9 * 60, end_minute=17 * 60
+                )
         for name, phone, zone, fields in DEMO_CONTACTS:
             Contact.objects.get_or_create(
                 campaign=campaign, phone=phone, defaults={"name": name, "zone": zone, "custom_fields": fields}
@@ -137,3 +158,9 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS("Demo data loaded. Log in with one of these demo accounts:"))
         for username, password, persona, _ in DEMO_USERS:
             self.stdout.write(f"  {persona or 'Administrator':<17} {username:<11} password: {password}")
+        self.stdout.write(
+            "Post a lead to the 'Web leads' campaign (called at once in office hours, queued otherwise):\n"
+            "  curl -X POST http://127.0.0.1:8000/api/leads/ -H 'Content-Type: application/json' "
+            "-H 'X-Api-Key: demo-web-leads-key' -H 'Idempotency-Key: lead-1' "
+            '-d \'{"name": "Ada", "phone": "+442079460001"}\''
+        )
