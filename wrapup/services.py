@@ -103,7 +103,8 @@ def open_redial_for(contact: Contact) -> RedialRequest | None:
 
 def _lock_session(agent) -> AgentSession:
     get_session(agent)
-    return AgentSession.objects.select_for_update().select_related("campaign").get(agent=agent)
+    # of=self: the campaign is an outer join, which PostgreSQL cannot lock (and need not).
+    return AgentSession.objects.select_for_update(of=("self",)).select_related("campaign").get(agent=agent)
 
 
 def _set_state(session: AgentSession, state: str, now: datetime, **fields) -> None:
@@ -440,7 +441,9 @@ def end_wrap_up(
         if by_system and (session.wrap_up_deadline_at is None or session.wrap_up_deadline_at > now):
             raise ActionRefused("The wrap-up has not timed out.")
         attempt = (
-            Attempt.objects.select_for_update().select_related("outcome", "contact").get(pk=session.current_attempt_id)
+            Attempt.objects.select_for_update(of=("self",))
+            .select_related("outcome", "contact")
+            .get(pk=session.current_attempt_id)
         )
         result = call_result or attempt.call_result
         if result is None and by_system:
