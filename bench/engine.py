@@ -90,14 +90,16 @@ def main() -> None:
     for history in histories:
         decide(calendar, history, catalog, telephony, business, CONTACT_ZONE)
     reasons: dict[str, int] = {}
-    started = time.perf_counter()
+    # CPU time of this single-threaded process: decisions per core-second, whatever else the machine runs.
+    started, started_cpu = time.perf_counter(), time.process_time()
     for i in range(args.decisions):
         decision = decide(calendar, histories[i % len(histories)], catalog, telephony, business, CONTACT_ZONE)
         reasons[decision.reason] = reasons.get(decision.reason, 0) + 1
+    cpu = time.process_time() - started_cpu
     elapsed = time.perf_counter() - started
     print(f"reasons: {reasons}")
-    print(f"{args.decisions} decisions in {elapsed:.2f}s on one core")
-    print(json.dumps({"decisions": args.decisions, "per_second": round(args.decisions / elapsed)}))
+    print(f"{args.decisions} decisions in {cpu:.2f}s of CPU on one core ({elapsed:.2f}s wall)")
+    print(json.dumps({"decisions": args.decisions, "per_second": round(args.decisions / cpu)}))
 
 
 if __name__ == "__main__":
