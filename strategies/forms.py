@@ -123,8 +123,10 @@ class RuleForm(forms.ModelForm):
         labels = {"amount": "Retry after"}
         widgets = {"amount": forms.NumberInput(attrs={"min": 0, "step": 1})}
 
-    def __init__(self, *args, outcome_choices=None, result_choices=None, **kwargs):
+    def __init__(self, *args, outcome_choices=None, result_choices=None, kind="", drop_other_key=False, **kwargs):
         super().__init__(*args, **kwargs)
+        self.kind = kind
+        self.drop_other_key = drop_other_key
         amount = forms.IntegerField(label="Retry after", min_value=0, error_messages=DELAY_ERRORS)
         amount.widget.attrs.update({"min": 0, "step": 1, "class": "form-control"})
         self.fields["amount"] = amount
@@ -134,6 +136,28 @@ class RuleForm(forms.ModelForm):
         if result_choices is not None:
             self.fields["call_result"].choices = result_choices
         style_fields(self)
+
+    def clean(self):
+        """The key fits the strategy's type and may be retried, and the delay fits the engine. Runs before the
+        model's own checks, so a key of the wrong type gets this message instead of a constraint's."""
+        cleaned = super().clean()
+        key_field = services.RULE_KEY_FIELDS.get(self.kind)
+        if key_field is None:
+            return cleaned
+        if self.drop_other_key:
+            cleaned["call_result" if key_field == "outcome" else "outcome"] = None
+        if "outcome" in self.errors or "call_result" in self.errors:
+            return cleaned
+        try:
+            services.check_rule_key(self.kind, cleaned.get("outcome"), cleaned.get("call_result"))
+        except ValidationError as exc:
+            self.add_error(None, exc)
+        if cleaned.get("amount") is not None:
+            try:
+                services.check_delay(cleaned["amount"], cleaned.get("unit") or "h")
+            except ValidationError as exc:
+                self.add_error(None, exc)
+        return cleaned
 
 
 class BaseRuleFormSet(BaseInlineFormSet):
@@ -158,7 +182,10 @@ class BaseRuleFormSet(BaseInlineFormSet):
         )
 
     def get_form_kwargs(self, index):
-        return {**super().get_form_kwargs(index), **self._choices}
+        return {**super().get_form_kwargs(index), **self._row_kwargs()}
+
+    def _row_kwargs(self) -> dict:
+        return {**self._choices, "kind": self.kind, "drop_other_key": not self.strict_kind}
 
     @property
     def empty_form(self):
@@ -167,7 +194,7 @@ class BaseRuleFormSet(BaseInlineFormSet):
             prefix=self.add_prefix("__prefix__"),
             empty_permitted=True,
             use_required_attribute=False,
-            **self._choices,
+            **self._row_kwargs(),
         )
         self.add_fields(form, None)
         return form
@@ -200,22 +227,13 @@ class BaseRuleFormSet(BaseInlineFormSet):
         if not kind:
             return
         key_field = services.RULE_KEY_FIELDS[kind]
-        other = "call_result" if key_field == "outcome" else "outcome"
-        for form in forms_:
-            if not self.strict_kind:
-                form.cleaned_data[other] = None
-            try:
-                services.check_rule_key(kind, form.cleaned_data.get("outcome"), form.cleaned_data.get("call_result"))
-            except ValidationError as exc:
-                form.add_error(None, exc)
-            if "amount" in form.cleaned_data:
-                try:
-                    services.check_delay(form.cleaned_data.get("amount"), form.cleaned_data.get("unit") or "h")
-                except ValidationError as exc:
-                    form.add_error(None, exc)
         keys = [form.cleaned_data.get(key_field) if hasattr(form, "cleaned_data") else None for form in forms_]
         for index, field, message in services.duplicate_rule_rows(kind, keys):
             forms_[index].add_error(field, message)
+
+    def validate_unique(self):
+        """Duplicate keys are reported by `clean` with a message naming the row; the model formset's generic
+        "Please correct the duplicate data" would come first and hide it."""
 
     def rows(self) -> list[dict]:
         """The cleaned rules, for services.replace_rules (call after is_valid())."""
@@ -258,10 +276,19 @@ class LadderStepForm(forms.ModelForm):
                 self.add_error(None, exc)
         return cleaned
 
+    def has_changed(self):
+        # A row on the screen is a step even when left blank: blank is "No retry", the way a ladder ends.
+        # Rows the supervisor removes come back with DELETE ticked instead.
+        return self.is_bound or super().has_changed()
+
 
 class AdminLadderStepForm(LadderStepForm):
     class Meta(LadderStepForm.Meta):
         fields = ["position", "amount", "unit"]
+
+    def has_changed(self):
+        # In the admin a step needs its position, so an untouched extra row is just an unused row.
+        return forms.ModelForm.has_changed(self)
 
 
 class BaseLadderStepFormSet(BaseInlineFormSet):
@@ -303,7 +330,11 @@ class BaseLadderStepFormSet(BaseInlineFormSet):
         for index, message in services.check_ladder_steps([f.cleaned_data.get("amount") for f in forms_]):
             forms_[index].add_error("amount", message)
 
+    def validate_unique(self):
+        """Positions are checked by `clean` (and renumbered on save), with a clearer message."""
+
     def rows(self) -> list[dict]:
+        """The cleaned steps in order, for services.replace_ladder_steps (call after is_valid())."""
         return [
             {"amount": f.cleaned_data.get("amount"), "unit": f.cleaned_data.get("unit")} for f in self.ordered_forms()
         ]
