@@ -119,7 +119,9 @@ class CampaignForm(forms.ModelForm):
         ]
         widgets = {
             "dialer_secret": forms.PasswordInput(render_value=True, attrs={"autocomplete": "new-password"}),
+            "lead_api_key": forms.TextInput(attrs={"class": "form-control font-monospace", "autocomplete": "off"}),
         }
+        labels = {"dialer_url": "Dialer URL", "lead_api_key": "Lead API key", "max_attempts": "Maximum attempts"}
         help_texts = {
             "lead_api_key": "Lead-intake API clients send this key. Left empty on a new campaign, one is generated.",
             "dialer_url": "Needed by the webhook dialer: due calls are POSTed here.",
@@ -364,7 +366,8 @@ class ContactNotesForm(forms.ModelForm):
     class Meta:
         model = Contact
         fields = ["notes"]
-        widgets = {"notes": forms.Textarea(attrs={"rows": 4})}
+        widgets = {"notes": forms.Textarea(attrs={"rows": 4, "aria-label": "Notes"})}
+        labels = {"notes": ""}
 
 
 class DoNotCallForm(forms.Form):
