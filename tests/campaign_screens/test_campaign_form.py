@@ -202,7 +202,10 @@ def test_edit_keeps_an_existing_lead_key_and_replaces_holidays(manager_client, c
     campaign.save()
     Holiday.objects.create(campaign=campaign, date=dt.date(2026, 1, 1), name="New Year")
     data = form_data(
-        windows=[(0, "09:00", "17:00")], holidays=[("2026-05-01", "May Day")], name=campaign.name, lead_api_key="kept-key"
+        windows=[(0, "09:00", "17:00")],
+        holidays=[("2026-05-01", "May Day")],
+        name=campaign.name,
+        lead_api_key="kept-key",
     )
     assert manager_client.post(reverse("campaigns:edit", args=[campaign.pk]), data).status_code == 302
     campaign.refresh_from_db()

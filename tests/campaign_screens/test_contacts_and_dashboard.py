@@ -15,7 +15,9 @@ pytestmark = pytest.mark.django_db
 
 def make_contacts(campaign, n, status=Contact.PENDING, start=0, zone=""):
     Contact.objects.bulk_create(
-        Contact(campaign=campaign, phone=f"+4477009{start + i:05d}", name=f"Person {start + i}", status=status, zone=zone)
+        Contact(
+            campaign=campaign, phone=f"+4477009{start + i:05d}", name=f"Person {start + i}", status=status, zone=zone
+        )
         for i in range(n)
     )
 
@@ -90,7 +92,9 @@ def test_contact_filters(client, campaign, campaign_manager):
 
 
 def test_contact_detail_shows_timeline_in_campaign_zone(client, campaign, campaign_manager, agent):
-    contact = Contact.objects.create(campaign=campaign, phone="+441632960961", name="Ann", custom_fields={"plan": "Gold"})
+    contact = Contact.objects.create(
+        campaign=campaign, phone="+441632960961", name="Ann", custom_fields={"plan": "Gold"}
+    )
     started = dt.datetime(2026, 7, 1, 9, 0, tzinfo=dt.UTC)  # 10:00 in London (BST)
     Attempt.objects.create(
         contact=contact,
@@ -187,7 +191,9 @@ def test_dashboard_numbers_and_bounded_queries(client, campaign, campaign_manage
                 contact=contact, campaign=campaign, number=2, started_at=now - dt.timedelta(minutes=1), outcome=yes
             )
         if 10 <= i < 20:
-            RedialRequest.objects.create(contact=contact, campaign=campaign, due_at=now + dt.timedelta(hours=2, minutes=i))
+            RedialRequest.objects.create(
+                contact=contact, campaign=campaign, due_at=now + dt.timedelta(hours=2, minutes=i)
+            )
         if i >= 25:
             RedialRequest.objects.create(contact=contact, campaign=campaign, due_at=now - dt.timedelta(hours=1))
     client.force_login(campaign_manager)
