@@ -1,8 +1,7 @@
 """Twenty agents asking for their next call at the same instant never get the same contact (PostgreSQL)."""
 
 import threading
-from datetime import datetime
-from datetime import timezone as dt_timezone
+from datetime import UTC, datetime
 
 import pytest
 from django.contrib.auth.models import Group, User
@@ -15,7 +14,7 @@ from wrapup.models import AgentSession
 
 AGENTS = 20
 ROUNDS = 6
-NOW = datetime(2030, 11, 25, 10, 0, tzinfo=dt_timezone.utc)
+NOW = datetime(2030, 11, 25, 10, 0, tzinfo=UTC)
 
 
 @pytest.mark.postgres

@@ -1,7 +1,6 @@
 """Campaigns, contacts and agents for the workspace tests, built through the ORM."""
 
-from datetime import datetime, timedelta
-from datetime import timezone as dt_timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -9,7 +8,7 @@ from campaigns.models import BusinessHourWindow, Campaign, Contact, DialPlan, Re
 from strategies.models import CallResult, Outcome, Strategy, StrategyRule
 
 # Mon 25 Nov 2030 10:00 UTC: London is on GMT, so local time equals UTC.
-NOW = datetime(2030, 11, 25, 10, 0, tzinfo=dt_timezone.utc)
+NOW = datetime(2030, 11, 25, 10, 0, tzinfo=UTC)
 ANSWERED = "sip.call_answered"
 BUSY = "sip.customer_busy"
 NO_ANSWER = "sip.customer_no_answer"
