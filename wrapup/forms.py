@@ -56,7 +56,11 @@ class CallEndForm(forms.Form):
 
 class CallResultForm(forms.Form):
     call_result = forms.ModelChoiceField(queryset=None, widget=forms.RadioSelect, empty_label=None)
-    pause_after = forms.BooleanField(required=False, label="Pause after this wrap-up")
+    pause_after = forms.BooleanField(
+        required=False,
+        label="Pause after this wrap-up",
+        widget=forms.CheckboxInput(attrs={"class": "form-check-input"}),
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
