@@ -185,9 +185,22 @@ def _cancel_open_requests(contact: Contact, campaign_id: int, reason: str, now: 
 
 
 def check_attempt_fields(
-    *, campaign: Campaign, contact: Contact, started_at, ended_at, duration_seconds, provider, provider_call_id
+    *,
+    campaign: Campaign,
+    contact: Contact,
+    outcome,
+    source: str,
+    started_at,
+    ended_at,
+    duration_seconds,
+    provider: str,
+    provider_call_id: str,
 ) -> None:
     errors: dict[str, str] = {}
+    if not isinstance(outcome, Outcome):
+        errors["outcome"] = "Give the telephony outcome of the call."
+    if source not in dict(Attempt.SOURCE_CHOICES):
+        errors["source"] = f"Unknown attempt source {source!r}."
     if contact.campaign_id != campaign.pk:
         errors["contact"] = f"Contact {contact.pk} does not belong to the campaign {campaign.name}."
     if not isinstance(started_at, datetime) or timezone.is_naive(started_at):
@@ -237,6 +250,8 @@ def record_attempt(
     check_attempt_fields(
         campaign=campaign,
         contact=contact,
+        outcome=outcome,
+        source=source,
         started_at=started_at,
         ended_at=ended_at,
         duration_seconds=duration_seconds,
@@ -325,7 +340,7 @@ def schedule_retry(attempt: Attempt, *, now: datetime | None = None) -> RedialRe
     """
     now = now or timezone.now()
     with transaction.atomic():
-        contact = Contact.objects.select_for_update().select_related("campaign").get(pk=attempt.contact_id)
+        contact = _lock_contact_for_scheduling(attempt.contact_id)
         campaign = contact.campaign
         attempt.contact = contact
         attempt.campaign = campaign
@@ -354,6 +369,20 @@ def schedule_retry(attempt: Attempt, *, now: datetime | None = None) -> RedialRe
         )
         _mark_scheduled(contact)
     return request
+
+
+def _lock_contact_for_scheduling(contact_id: int) -> Contact:
+    """The contact row locked, with its campaign and dial plan read in the same query (the engine needs
+    them). `of=("self",)` keeps the lock on the contact alone: PostgreSQL would otherwise lock the joined
+    campaign row too, and only the queue may lock that."""
+    return (
+        Contact.objects.select_for_update(of=("self",))
+        .select_related(
+            "campaign__dial_plan__telephony_strategy",
+            "campaign__dial_plan__business_strategy",
+        )
+        .get(pk=contact_id)
+    )
 
 
 def _reason_when_nothing_allowed(campaign: Campaign, after: datetime | None) -> str:
@@ -410,7 +439,7 @@ def _replace_open_request(
         created_by=created_by,
     )
     transaction.on_commit(
-        lambda: logger.info("redial %s for contact %s due %s (%s)", request.pk, contact.pk, due_at, source)
+        lambda: logger.debug("redial %s for contact %s due %s (%s)", request.pk, contact.pk, due_at, source)
     )
     return request
 
@@ -605,7 +634,7 @@ def redial_from_call_result(attempt: Attempt, *, agent, now: datetime | None = N
         return None
     now = now or timezone.now()
     with transaction.atomic():
-        contact = Contact.objects.select_for_update().select_related("campaign").get(pk=attempt.contact_id)
+        contact = _lock_contact_for_scheduling(attempt.contact_id)
         campaign = contact.campaign
         attempt.contact, attempt.campaign = contact, campaign
         calendar = scheduling.calendar_for(campaign)

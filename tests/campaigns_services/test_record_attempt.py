@@ -195,12 +195,14 @@ def test_a_retry_after_the_campaign_end_closes_with_campaign_ended(make_campaign
         ("ended_at", {"ended_at": local(0, 9)}),
         ("duration_seconds", {"duration_seconds": -5}),
         ("provider", {"provider_call_id": "CA1"}),
+        ("outcome", {"outcome": None}),
+        ("source", {"source": "carrier pigeon"}),
     ],
 )
 def test_bad_attempt_input_names_the_field_and_writes_nothing(campaign, contact, field, kwargs):
-    values = {"started_at": local(0, 10), **kwargs}
+    values = {"started_at": local(0, 10), "outcome": outcome(NO_ANSWER), **kwargs}
     with pytest.raises(ValidationError) as error:
-        record_attempt(campaign=campaign, contact=contact, outcome=outcome(NO_ANSWER), **values)
+        record_attempt(campaign=campaign, contact=contact, **values)
     assert field in error.value.message_dict
     assert not Attempt.objects.exists()
 
