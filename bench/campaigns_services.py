@@ -18,8 +18,8 @@ import django  # noqa: E402
 
 django.setup()
 
-from django.test.utils import setup_test_environment, teardown_test_environment  # noqa: E402
 from django.db import connection  # noqa: E402
+from django.test.utils import setup_test_environment, teardown_test_environment  # noqa: E402
 
 LEADS = int(os.environ.get("BENCH_LEADS", "500"))
 
