@@ -16,7 +16,7 @@ pytestmark = pytest.mark.django_db
 def make_contacts(campaign, n, status=Contact.PENDING, start=0, zone=""):
     Contact.objects.bulk_create(
         Contact(
-            campaign=campaign, phone=f"+4477009{start + i:05d}", name=f"Person {start + i}", status=status, zone=zone
+            campaign=campaign, phone=f"+4479110{start + i:05d}", name=f"Person {start + i}", status=status, zone=zone
         )
         for i in range(n)
     )
@@ -72,7 +72,7 @@ def test_contact_count_is_capped(campaign, monkeypatch):
 def test_contact_filters(client, campaign, campaign_manager):
     make_contacts(campaign, 5)
     make_contacts(campaign, 3, status=Contact.DONE, start=100, zone="Asia/Kolkata")
-    target = Contact.objects.get(phone="+447700900002")
+    target = Contact.objects.get(phone="+447911000002")
     RedialRequest.objects.create(contact=target, campaign=campaign, due_at=timezone.now() + dt.timedelta(hours=1))
     client.force_login(campaign_manager)
     url = reverse("campaigns:contacts", args=[campaign.pk])
@@ -85,15 +85,15 @@ def test_contact_filters(client, campaign, campaign_manager):
     assert names(callback="yes") == ["Person 2"]
     assert len(names(callback="no")) == 7
     assert names(q="person 10") == ["Person 100", "Person 101", "Person 102"]
-    assert names(q="+447700900003") == ["Person 3"]
-    assert names(q="0900004") == ["Person 4"]
+    assert names(q="+447911000003") == ["Person 3"]
+    assert names(q="1000004") == ["Person 4"]
     assert len(names(status="nonsense")) == 8  # an unknown filter value is ignored, not a 500
     assert client.get(url, {"after": "abc"}).status_code == 200
 
 
 def test_contact_detail_shows_timeline_in_campaign_zone(client, campaign, campaign_manager, agent):
     contact = Contact.objects.create(
-        campaign=campaign, phone="+441632960961", name="Ann", custom_fields={"plan": "Gold"}
+        campaign=campaign, phone="+447911123456", name="Ann", custom_fields={"plan": "Gold"}
     )
     started = dt.datetime(2026, 7, 1, 9, 0, tzinfo=dt.UTC)  # 10:00 in London (BST)
     Attempt.objects.create(
@@ -117,13 +117,13 @@ def test_contact_detail_shows_timeline_in_campaign_zone(client, campaign, campai
 
 def test_contact_detail_of_another_campaign_is_404(client, campaign, campaign_manager):
     other = Campaign.objects.create(name="Other", zone="UTC")
-    contact = Contact.objects.create(campaign=other, phone="+441632960961")
+    contact = Contact.objects.create(campaign=other, phone="+447911123456")
     client.force_login(campaign_manager)
     assert client.get(reverse("campaigns:contact_detail", args=[campaign.pk, contact.pk])).status_code == 404
 
 
 def test_notes_are_saved(client, campaign, campaign_manager):
-    contact = Contact.objects.create(campaign=campaign, phone="+441632960961")
+    contact = Contact.objects.create(campaign=campaign, phone="+447911123456")
     client.force_login(campaign_manager)
     client.post(reverse("campaigns:contact_notes", args=[campaign.pk, contact.pk]), {"notes": "Prefers evenings"})
     contact.refresh_from_db()
@@ -131,7 +131,7 @@ def test_notes_are_saved(client, campaign, campaign_manager):
 
 
 def test_do_not_call_cancels_the_open_callback(client, campaign, campaign_manager):
-    contact = Contact.objects.create(campaign=campaign, phone="+441632960961")
+    contact = Contact.objects.create(campaign=campaign, phone="+447911123456")
     request = RedialRequest.objects.create(contact=contact, campaign=campaign, due_at=timezone.now())
     client.force_login(campaign_manager)
     response = client.post(
@@ -162,14 +162,14 @@ def test_add_contact_derives_the_zone(client, campaign, campaign_manager):
     [
         ({"phone": "12345"}, "phone"),
         ({"phone": ""}, "phone"),
-        ({"phone": "+441632960961"}, "phone"),  # already in the campaign
-        ({"phone": "+441632960962", "zone": "Nowhere/City"}, "zone"),
-        ({"phone": "+441632960962", "custom_fields": "no colon here"}, "custom_fields"),
-        ({"phone": "+441632960962", "name": "x" * 201}, "name"),
+        ({"phone": "+447911123456"}, "phone"),  # already in the campaign
+        ({"phone": "+447911123457", "zone": "Nowhere/City"}, "zone"),
+        ({"phone": "+447911123457", "custom_fields": "no colon here"}, "custom_fields"),
+        ({"phone": "+447911123457", "name": "x" * 201}, "name"),
     ],
 )
 def test_add_contact_errors_name_the_field(client, campaign, campaign_manager, data, field):
-    Contact.objects.create(campaign=campaign, phone="+441632960961")
+    Contact.objects.create(campaign=campaign, phone="+447911123456")
     client.force_login(campaign_manager)
     response = client.post(reverse("campaigns:contact_create", args=[campaign.pk]), data)
     assert response.status_code == 200

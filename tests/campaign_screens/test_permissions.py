@@ -34,7 +34,7 @@ CHANGE_POSTS = [
 
 @pytest.fixture
 def objects(campaign, campaign_manager):
-    contact = Contact.objects.create(campaign=campaign, phone="+441632960961", name="Ann")
+    contact = Contact.objects.create(campaign=campaign, phone="+447911123456", name="Ann")
     job = ImportJob.objects.create(campaign=campaign, created_by=campaign_manager, file="imports/x.csv")
     return campaign, contact, job
 
