@@ -1,0 +1,222 @@
+"""Claim-and-hand-off throughput of campaigns.dispatch against a raw SQL claim loop, on PostgreSQL.
+
+Run: DATABASE_URL=postgres://postgres@127.0.0.1:5432/x REDIS_URL=redis://127.0.0.1:6379/5 \
+     .venv/bin/python bench/dispatch.py --due 100000
+
+Creates (drops first) the scratch database `bench_dispatch` on that server, migrates it with Django,
+seeds N due requests among 1,000,000 future ones (INSERT ... SELECT generate_series) for one auto-dial
+campaign open around the clock with a daily limit (so the history query runs), then measures:
+
+1. the project's path: `dispatch.claim_due(batch_size=500)` end to end: SKIP LOCKED claim, re-checks
+   of rules 5 and 7, and after each commit the dial hand-off published to the real Redis broker
+   (one message per 50 claimed ids);
+2. a raw SQL claim loop (MATERIALIZED CTE, FOR UPDATE SKIP LOCKED, UPDATE ... RETURNING) with the same
+   batch size, after resetting the rows and vacuuming.
+
+The published messages are purged afterwards. Last line JSON:
+{"due": N, "per_second": X, "raw_sql_per_second": Y, "ratio": X/Y}.
+"""
+
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+SCRATCH_DB = "bench_dispatch"
+
+
+def use_scratch_database(name: str) -> str:
+    """Drop and create database `name` on DATABASE_URL's server; point DATABASE_URL at it. Returns the URL."""
+    import psycopg
+
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith("postgres"):
+        sys.exit("DATABASE_URL must point at a PostgreSQL server (postgres://...)")
+    parts = urlsplit(url)
+    admin = urlunsplit(parts._replace(path="/postgres"))
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    scratch = urlunsplit(parts._replace(path=f"/{name}"))
+    os.environ["DATABASE_URL"] = scratch
+    return scratch
+
+
+def setup_django(settings_module="retryadmin.settings.local"):
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", settings_module)
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0, interactive=False)
+
+
+def seed(due: int, future: int, dialing_mode="auto_dial", daily_attempts=3) -> int:
+    """One campaign open 24/7; `due` requests due in the last hour and `future` due within the next
+    year, each for its own contact. Returns the campaign id."""
+    from django.db import connection
+
+    from campaigns.models import BusinessHourWindow, Campaign, Contact, RedialRequest
+
+    campaign = Campaign.objects.create(
+        name=f"Bench {time.time_ns()}",
+        dialing_mode=dialing_mode,
+        dialer_backend="log",
+        daily_attempts=daily_attempts,
+        max_attempts=10,
+    )
+    BusinessHourWindow.objects.bulk_create(
+        BusinessHourWindow(campaign=campaign, weekday=d, start_minute=0, end_minute=1440) for d in range(7)
+    )
+    total = due + future
+    contacts, requests = Contact._meta.db_table, RedialRequest._meta.db_table
+    with connection.cursor() as cur:
+        cur.execute(
+            f"""INSERT INTO {contacts} (campaign_id, name, phone, zone, custom_fields, notes, status,
+                    status_reason, created_at, updated_at)
+                SELECT %s, 'C' || g, '+4479' || lpad(g::text, 8, '0'), '', '{{}}', '', 'scheduled', '', now(), now()
+                FROM generate_series(1, %s) g""",
+            [campaign.id, total],
+        )
+        cur.execute(
+            f"""INSERT INTO {requests} (contact_id, campaign_id, due_at, source, remarks, status, explanation,
+                    dispatch_attempts, last_error, provider_call_id, close_reason, created_at, updated_at)
+                SELECT c.id, c.campaign_id,
+                       CASE WHEN row_number() OVER (ORDER BY c.id) <= %s
+                            THEN now() - random() * interval '1 hour'
+                            ELSE now() + interval '1 day' + random() * interval '364 days' END,
+                       'auto', '', 'scheduled', '', 0, '', '', '', now(), now()
+                FROM {contacts} c WHERE c.campaign_id = %s""",
+            [due, campaign.id],
+        )
+    vacuum()
+    warm_cache()
+    return campaign.id
+
+
+def vacuum():
+    from django.db import connection
+
+    with connection.cursor() as cur:
+        cur.execute("VACUUM ANALYZE campaigns_redialrequest")
+        cur.execute("VACUUM ANALYZE campaigns_contact")
+
+
+def warm_cache():
+    """Read both tables once, so neither measurement pays for the other's cold pages."""
+    from django.db import connection
+
+    with connection.cursor() as cur:
+        cur.execute("SELECT count(*), max(zone), max(status) FROM campaigns_contact")
+        cur.execute("SELECT count(*), max(status), max(due_at) FROM campaigns_redialrequest")
+
+
+def reset_claims():
+    from django.db import connection
+
+    with connection.cursor() as cur:
+        cur.execute(
+            """UPDATE campaigns_redialrequest SET status = 'scheduled', claim_token = NULL, claimed_at = NULL,
+               lease_expires_at = NULL, dispatch_attempts = 0 WHERE status <> 'scheduled'"""
+        )
+    vacuum()
+
+
+RAW_CLAIM = """
+WITH due AS MATERIALIZED (
+    SELECT id FROM campaigns_redialrequest
+    WHERE status = 'scheduled' AND due_at <= %(now)s
+    ORDER BY due_at LIMIT %(limit)s
+    FOR UPDATE SKIP LOCKED
+)
+UPDATE campaigns_redialrequest r
+SET status = 'claimed', claim_token = gen_random_uuid(), claimed_at = %(now)s,
+    lease_expires_at = %(lease)s, dispatch_attempts = r.dispatch_attempts + 1
+FROM due WHERE r.id = due.id
+RETURNING r.id, r.claim_token
+"""
+
+
+def raw_claim_loop(batch: int) -> int:
+    from datetime import timedelta
+
+    from django.db import connection, transaction
+    from django.utils import timezone
+
+    now = timezone.now()
+    claimed = 0
+    while True:
+        with transaction.atomic(), connection.cursor() as cur:
+            cur.execute(RAW_CLAIM, {"now": now, "limit": batch, "lease": now + timedelta(minutes=5)})
+            rows = cur.fetchall()
+        claimed += len(rows)
+        if len(rows) < batch:
+            return claimed
+
+
+def purge_broker():
+    from retryadmin.celery import app
+
+    with app.connection_for_write() as conn:
+        return conn.default_channel.queue_purge("celery") or 0
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--due", type=int, default=100_000)
+    parser.add_argument("--future", type=int, default=1_000_000)
+    parser.add_argument("--batch", type=int, default=500)
+    args = parser.parse_args()
+    if not os.environ.get("REDIS_URL"):
+        sys.exit("REDIS_URL must point at a Redis database for the broker (e.g. redis://127.0.0.1:6379/5)")
+
+    use_scratch_database(SCRATCH_DB)
+    setup_django()
+    t0 = time.perf_counter()
+    seed(args.due, args.future)
+    print(f"seeded {args.due} due among {args.future} future requests in {time.perf_counter() - t0:.1f}s")
+    purge_broker()
+
+    from campaigns import dispatch
+
+    t0 = time.perf_counter()
+    result = dispatch.claim_due(batch_size=args.batch)
+    elapsed = time.perf_counter() - t0
+    published = len(result.dialing)
+    messages = purge_broker()
+    per_second = result.claimed / elapsed
+    print(
+        f"project claim_due: claimed {result.claimed}, published {published} in {messages} messages,"
+        f" {result.batches} batches, {elapsed:.2f}s -> {per_second:,.0f}/s"
+    )
+    if result.claimed != args.due or published != args.due:
+        sys.exit(f"expected {args.due} claimed and published, got {result.claimed} and {published}")
+
+    reset_claims()
+    warm_cache()
+    t0 = time.perf_counter()
+    raw = raw_claim_loop(args.batch)
+    raw_elapsed = time.perf_counter() - t0
+    raw_per_second = raw / raw_elapsed
+    print(f"raw SQL claim loop: claimed {raw} in {raw_elapsed:.2f}s -> {raw_per_second:,.0f}/s")
+    print(
+        json.dumps(
+            {
+                "due": args.due,
+                "per_second": round(per_second),
+                "raw_sql_per_second": round(raw_per_second),
+                "ratio": round(per_second / raw_per_second, 3),
+            }
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()
