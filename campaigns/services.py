@@ -297,7 +297,9 @@ def record_attempt(
             _close_request_after_call(redial_request, attempt, now)
         short_threshold = campaign.short_call_seconds
         is_short = short_threshold and duration_seconds is not None and duration_seconds < short_threshold
-        if outcome.is_connected and not is_short:
+        if locked_contact.status == Contact.DO_NOT_CALL:
+            pass  # the call is history; nothing may follow it and the do-not-call mark stays
+        elif outcome.is_connected and not is_short:
             locked_contact.status = Contact.WRAP_UP
             locked_contact.status_reason = ""
             locked_contact.save(update_fields=["status", "status_reason", "updated_at"])
@@ -336,11 +338,14 @@ def schedule_retry(attempt: Attempt, *, now: datetime | None = None) -> RedialRe
 
     Returns the new request, or None when no retry was scheduled: the contact is then `done` (final
     outcome) or `exhausted` (maximum attempts, no rule, no calling window, campaign ended), with the
-    engine's reason as its status_reason, and its open requests are cancelled.
+    engine's reason as its status_reason, and its open requests are cancelled; or it is marked do not
+    call, and nothing is decided or changed.
     """
     now = now or timezone.now()
     with transaction.atomic():
         contact = _lock_contact_for_scheduling(attempt.contact_id)
+        if contact.status == Contact.DO_NOT_CALL:
+            return None
         campaign = contact.campaign
         attempt.contact = contact
         attempt.campaign = campaign
@@ -626,8 +631,9 @@ def redial_from_call_result(attempt: Attempt, *, agent, now: datetime | None = N
     to `agent`, source agent) or `instant` (now, common, source instant), moved to the next allowed time
     when needed. Use it instead of `schedule_retry` for those results.
 
-    Returns None for call results with another handling (or no call result), and when no redial may be
-    made: the contact is then closed as schedule_retry would (final, maximum attempts, no calling time).
+    Returns None for call results with another handling (or no call result), for a contact marked do not
+    call, and when no redial may be made: the contact is then closed as schedule_retry would (final,
+    maximum attempts, no calling time).
     """
     result = attempt.call_result
     if result is None or result.handling not in ("redial", "instant"):
@@ -635,6 +641,8 @@ def redial_from_call_result(attempt: Attempt, *, agent, now: datetime | None = N
     now = now or timezone.now()
     with transaction.atomic():
         contact = _lock_contact_for_scheduling(attempt.contact_id)
+        if contact.status == Contact.DO_NOT_CALL:
+            return None
         campaign = contact.campaign
         attempt.contact, attempt.campaign = contact, campaign
         calendar = scheduling.calendar_for(campaign)

@@ -212,3 +212,15 @@ def test_a_contact_of_another_campaign_is_refused(campaign, make_campaign, conta
     with pytest.raises(ValidationError) as error:
         call(other, contact, NO_ANSWER, local(0, 10))
     assert "contact" in error.value.message_dict
+
+
+def test_a_late_webhook_for_a_do_not_call_contact_schedules_nothing(campaign, contact, supervisor):
+    from campaigns.services import set_do_not_call
+
+    set_do_not_call(contact, by=supervisor)
+    call(campaign, contact, NO_ANSWER, local(0, 10))
+    call(campaign, contact, ANSWERED, local(0, 11), duration_seconds=60)
+    contact.refresh_from_db()
+    assert contact.status == Contact.DO_NOT_CALL
+    assert open_requests(contact) == []
+    assert Attempt.objects.filter(contact=contact).count() == 2
