@@ -42,6 +42,20 @@ def redis_available() -> bool:
         return False
 
 
+def pytest_collection_modifyitems(items):
+    """Transactional tests (a live server, threads or processes) end with a flush that also wipes what
+    the data migrations loaded: the outcome catalog and the persona groups. Serialized rollback restores
+    them before each such test, so the order the tests run in never matters."""
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        kwargs = dict(marker.kwargs) if marker else {}
+        fixtures = getattr(item, "fixturenames", ())
+        transactional = kwargs.get("transaction") or "transactional_db" in fixtures or "live_server" in fixtures
+        if transactional and not kwargs.get("serialized_rollback"):
+            kwargs.update(transaction=True, serialized_rollback=True)
+            item.add_marker(pytest.mark.django_db(**kwargs), append=False)
+
+
 @pytest.fixture(autouse=True)
 def _require_marked_services(request):
     if request.node.get_closest_marker("postgres"):

@@ -37,7 +37,8 @@ def local_time(instant, zone_name: str) -> str:
     if instant is None:
         return ""
     local = instant.astimezone(zoneinfo.ZoneInfo(zone_name))
-    return local.strftime("%a %d %b %Y %H:%M %Z")
+    # Queued calls are spaced by seconds; show them only where they matter.
+    return local.strftime("%a %d %b %Y %H:%M" + (":%S" if local.second else "") + " %Z")
 
 
 class BusinessHourWindowForm(forms.ModelForm):
@@ -267,10 +268,12 @@ class RedialRequestAdmin(admin.ModelAdmin):
     def owner_display(self, obj):
         return obj.owner.get_username() if obj.owner_id else "Common"
 
-    @admin.display(description="explanation")
+    @admin.display(description="why")
     def short_explanation(self, obj):
-        text = obj.explanation or ""
-        return text if len(text) <= 90 else text[:87] + "..."
+        """The latest line of the explanation, shortened; the change page shows it whole."""
+        lines = (obj.explanation or "").strip().splitlines()
+        text = lines[-1] if lines else ""
+        return text if len(text) <= 48 else text[:45] + "..."
 
     def _apply(self, request, queryset, verb: str, apply_one) -> None:
         done, refused = 0, []
