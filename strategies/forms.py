@@ -26,6 +26,62 @@ DELAY_ERRORS = {
 }
 
 
+MAX_DB_ID = 2**63 - 1
+
+
+def looks_like_db_id(value) -> bool:
+    """Whether `value` can be a primary key; SQLite raises OverflowError on a larger number instead of finding
+    nothing, so the fields below refuse it before querying."""
+    text = str(value).strip()
+    return text.isdigit() and 0 < int(text) <= MAX_DB_ID
+
+
+class SafeModelChoiceField(forms.ModelChoiceField):
+    def to_python(self, value):
+        is_key = value not in self.empty_values and not isinstance(value, self.queryset.model)
+        if is_key and not looks_like_db_id(value):
+            raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
+        return super().to_python(value)
+
+
+class SafeModelMultipleChoiceField(forms.ModelMultipleChoiceField):
+    def _check_values(self, value):
+        for item in value:
+            if not looks_like_db_id(item):
+                raise ValidationError(
+                    self.error_messages["invalid_choice"], code="invalid_choice", params={"value": item}
+                )
+        return super()._check_values(value)
+
+
+def safe_id_fields(form: forms.Form) -> None:
+    """Swap the model choice fields of a form (the formset's own `id` field included) for the safe ones."""
+    for name, field in list(form.fields.items()):
+        if type(field) is forms.ModelChoiceField:
+            safe = SafeModelChoiceField(
+                field.queryset,
+                required=field.required,
+                widget=field.widget,
+                label=field.label,
+                initial=field.initial,
+                help_text=field.help_text,
+                to_field_name=field.to_field_name,
+                empty_label=field.empty_label,
+            )
+            safe.choices = field.choices
+            form.fields[name] = safe
+        elif type(field) is forms.ModelMultipleChoiceField:
+            safe = SafeModelMultipleChoiceField(
+                field.queryset,
+                required=field.required,
+                widget=field.widget,
+                label=field.label,
+                help_text=field.help_text,
+            )
+            safe.choices = field.choices
+            form.fields[name] = safe
+
+
 def style_fields(form: forms.Form, size: str = "sm") -> None:
     """Bootstrap classes on widgets of a form the templates render field by field (not through crispy)."""
     for field in form.fields.values():
@@ -75,10 +131,14 @@ class StrategyForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["kind"].choices = Strategy.KIND_CHOICES
-        self.fields["ladder_outcomes"].queryset = Outcome.objects.order_by("name")
-        self.fields["ladder_outcomes"].choices = grouped_outcome_choices(blank=None)
-        self.fields["ladder_outcomes"].help_text = "Attempt ladder only. Hold Ctrl (⌘ on a Mac) to pick several."
+        # The admin leaves fields out of a read-only form (a persona with view permission only).
+        if "kind" in self.fields:
+            self.fields["kind"].choices = Strategy.KIND_CHOICES
+        if "ladder_outcomes" in self.fields:
+            self.fields["ladder_outcomes"].queryset = Outcome.objects.order_by("name")
+            self.fields["ladder_outcomes"].choices = grouped_outcome_choices(blank=None)
+            self.fields["ladder_outcomes"].help_text = "Attempt ladder only. Hold Ctrl (⌘ on a Mac) to pick several."
+        safe_id_fields(self)
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.disable_csrf = True
@@ -127,13 +187,16 @@ class RuleForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.kind = kind
         self.drop_other_key = drop_other_key
-        amount = forms.IntegerField(label="Retry after", min_value=0, error_messages=DELAY_ERRORS)
-        amount.widget.attrs.update({"min": 0, "step": 1, "class": "form-control"})
-        self.fields["amount"] = amount
-        self.fields["unit"].choices = UNIT_CHOICES
-        if outcome_choices is not None:
+        # Read-only admin forms (view permission only) have none of these fields.
+        if "amount" in self.fields:
+            amount = forms.IntegerField(label="Retry after", min_value=0, error_messages=DELAY_ERRORS)
+            amount.widget.attrs.update({"min": 0, "step": 1, "class": "form-control"})
+            self.fields["amount"] = amount
+        if "unit" in self.fields:
+            self.fields["unit"].choices = UNIT_CHOICES
+        if outcome_choices is not None and "outcome" in self.fields:
             self.fields["outcome"].choices = outcome_choices
-        if result_choices is not None:
+        if result_choices is not None and "call_result" in self.fields:
             self.fields["call_result"].choices = result_choices
         style_fields(self)
 
@@ -199,6 +262,10 @@ class BaseRuleFormSet(BaseInlineFormSet):
         self.add_fields(form, None)
         return form
 
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        safe_id_fields(form)
+
     @property
     def kind(self) -> str:
         return getattr(self.instance, "kind", "") or ""
@@ -259,12 +326,12 @@ class LadderStepForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        amount = forms.IntegerField(
-            label="Retry after", min_value=0, required=False, error_messages=DELAY_ERRORS, help_text=""
-        )
-        amount.widget.attrs.update({"min": 0, "step": 1, "placeholder": "No retry", "class": "form-control"})
-        self.fields["amount"] = amount
-        self.fields["unit"].choices = UNIT_CHOICES
+        if "amount" in self.fields:
+            amount = forms.IntegerField(label="Retry after", min_value=0, required=False, error_messages=DELAY_ERRORS)
+            amount.widget.attrs.update({"min": 0, "step": 1, "placeholder": "No retry", "class": "form-control"})
+            self.fields["amount"] = amount
+        if "unit" in self.fields:
+            self.fields["unit"].choices = UNIT_CHOICES
         style_fields(self)
 
     def clean(self):
@@ -295,6 +362,10 @@ class BaseLadderStepFormSet(BaseInlineFormSet):
     """The steps of a ladder, in row order (the supervisor screen) or by position (the admin)."""
 
     strict_kind = True
+
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        safe_id_fields(form)
 
     @property
     def kind(self) -> str:

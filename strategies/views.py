@@ -10,7 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from . import services
-from .forms import PreviewSampleForm, StrategyForms
+from .forms import PreviewSampleForm, StrategyForms, looks_like_db_id
 from .models import Strategy
 
 KIND_FILTERS = dict(Strategy.KIND_CHOICES)
@@ -128,11 +128,9 @@ def strategy_preview(request):
 
 def _saved_strategy(value) -> Strategy | None:
     """The strategy whose id `value` is; None when it is missing, not a number, or no such strategy."""
-    try:
-        pk = int(value)
-    except (TypeError, ValueError):
+    if value is None or not looks_like_db_id(value):
         return None
-    return Strategy.objects.filter(pk=pk).first()
+    return Strategy.objects.filter(pk=int(value)).first()
 
 
 def _timeline(spec, sample_form: PreviewSampleForm, problems: list[str]) -> services.Timeline:
