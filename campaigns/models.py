@@ -301,6 +301,17 @@ class Attempt(models.Model):
             models.Index(fields=["campaign", "-started_at"], name="attempt_campaign_started"),
             models.Index(fields=["contact", "started_at"], name="attempt_contact_started"),
             models.Index(fields=["agent", "-started_at"], name="attempt_agent_started"),
+            # The call report: newest first, its filters and summary read from the index alone.
+            models.Index(
+                fields=["-started_at", "-id"],
+                include=["campaign", "outcome", "agent", "call_result", "source", "duration_seconds"],
+                name="attempt_started_report",
+            ),
+            models.Index(
+                fields=["campaign", "-started_at", "-id"],
+                include=["outcome", "agent", "call_result", "source", "duration_seconds"],
+                name="attempt_campaign_report",
+            ),
         ]
 
     def __str__(self):
@@ -398,6 +409,18 @@ class RedialRequest(models.Model):
             ),
             models.Index(fields=["campaign", "status", "due_at"], name="redial_campaign_status_due"),
             models.Index(fields=["owner", "status", "due_at"], name="redial_owner_status_due"),
+            # The callbacks screen: open requests in due order (keyset on due_at, id), and failed ones.
+            models.Index(
+                fields=["due_at", "id"],
+                condition=Q(status__in=["scheduled", "claimed", "ready", "dialing"]),
+                name="redial_open_due",
+            ),
+            models.Index(
+                fields=["campaign", "due_at", "id"],
+                condition=Q(status__in=["scheduled", "claimed", "ready", "dialing"]),
+                name="redial_open_campaign_due",
+            ),
+            models.Index(fields=["-due_at", "-id"], condition=Q(status="failed"), name="redial_failed_due"),
         ]
 
     def __str__(self):
