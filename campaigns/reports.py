@@ -141,10 +141,14 @@ def date_range_q(campaign: Campaign | None, date_from: date, date_to: date) -> Q
     if len(by_zone) <= 1:
         # One zone for every campaign: a plain range, which the started_at index serves directly.
         return _local_range_q(next(iter(by_zone), "UTC"), date_from, date_to)
-    q = Q(pk__in=[])
+    per_zone = Q(pk__in=[])
     for zone, ids in by_zone.items():
-        q |= Q(campaign_id__in=ids) & _local_range_q(zone, date_from, date_to)
-    return q
+        per_zone |= Q(campaign_id__in=ids) & _local_range_q(zone, date_from, date_to)
+    # The plain range covering every zone's range lets the planner walk the started_at index
+    # newest first; the per-zone terms then trim its edges.
+    earliest = min(datetime.combine(date_from, time.min, tzinfo=zone_of(z)) for z in by_zone)
+    latest = max(datetime.combine(date_to + timedelta(days=1), time.min, tzinfo=zone_of(z)) for z in by_zone)
+    return Q(started_at__gte=earliest, started_at__lt=latest) & per_zone
 
 
 def filter_attempts(data: dict) -> QuerySet:

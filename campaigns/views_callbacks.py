@@ -94,7 +94,7 @@ def _error_text(error: ValidationError) -> str:
 @require_http_methods(["GET", "POST"])
 def callback_cancel(request, pk: int):
     redial = _request_for(pk)
-    form = CancelForm(request.POST or None)
+    form = CancelForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             cancel_redial(redial, by=request.user, reason=form.cleaned_data["reason"])
