@@ -4,7 +4,7 @@ The flow: `inspect_csv` refuses bad files before anything is stored (the upload 
 message); `create_import_job` keeps the file as a pending ImportJob; the uploader sees a preview and
 `confirm_import` queues `campaigns.tasks.run_import` on commit; the task calls `run_import_job`,
 which validates every row, reports bad rows by row number and field, and writes contacts with
-`bulk_create` in chunks, updating the job's counters after each chunk so the progress page moves.
+one executemany per chunk, updating the job's counters after each chunk so the progress page moves.
 
 All or nothing: every row is checked first (progress counts checked rows), and only when none is bad
 are the contacts written, in one transaction. Skip bad rows: each chunk's good rows are written in
@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 import phonenumbers
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from .models import Campaign, Contact, ImportJob
@@ -316,18 +316,46 @@ def _existing_phones(campaign: Campaign, phones: list[str]) -> set[str]:
     return set(Contact.objects.filter(campaign=campaign, phone__in=phones).values_list("phone", flat=True))
 
 
-def _contacts(campaign: Campaign, rows: list[GoodRow]) -> list[Contact]:
-    return [
-        Contact(
-            campaign=campaign,
-            phone=r.phone,
-            name=r.name,
-            zone=r.zone,
-            custom_fields=r.custom_fields,
-            status=Contact.PENDING,
-        )
-        for r in rows
-    ]
+VARYING_FIELDS = ("name", "phone", "zone", "custom_fields")
+
+
+def insert_contacts(campaign: Campaign, rows: list[GoodRow]) -> None:
+    """Insert checked rows as pending contacts of the campaign, one executemany per call.
+
+    Not bulk_create: Django prepares every value of every row field by field, about 250 µs a row
+    (bench/import_contacts.py), while here only four fields differ between rows. The other fields'
+    values come from one model instance, through each field's own pre_save and get_db_prep_save, so
+    defaults and auto_now stamps are what the ORM would write.
+    """
+    if not rows:
+        return
+    template = Contact(campaign=campaign, status=Contact.PENDING)
+    fields = [f for f in Contact._meta.concrete_fields if not f.primary_key]
+    constant = {
+        f.attname: f.get_db_prep_save(f.pre_save(template, add=True), connection)
+        for f in fields
+        if f.name not in VARYING_FIELDS
+    }
+    json_field = Contact._meta.get_field("custom_fields")
+    quote = connection.ops.quote_name
+    columns = [f.column for f in fields]
+    # Table and column names come from the model, quoted by the backend; values go as parameters.
+    sql = (
+        f"INSERT INTO {quote(Contact._meta.db_table)} ({', '.join(quote(c) for c in columns)}) "  # noqa: S608
+        f"VALUES ({', '.join(['%s'] * len(columns))})"
+    )
+
+    def values(row: GoodRow) -> tuple:
+        varying = {
+            "name": row.name,
+            "phone": row.phone,
+            "zone": row.zone,
+            "custom_fields": json_field.get_db_prep_save(row.custom_fields, connection),
+        }
+        return tuple(varying[f.name] if f.name in VARYING_FIELDS else constant[f.attname] for f in fields)
+
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, [values(row) for row in rows])
 
 
 class _Run:
@@ -392,14 +420,14 @@ def _insert_skipping_taken(campaign: Campaign, good: list[GoodRow], run: _Run) -
     """Write one chunk's good rows; a number added meanwhile by someone else becomes an error row."""
     try:
         with transaction.atomic():
-            Contact.objects.bulk_create(_contacts(campaign, good), batch_size=CHUNK_ROWS)
+            insert_contacts(campaign, good)
         return len(good)
     except IntegrityError:
         taken = _existing_phones(campaign, [g.phone for g in good])
         run.add_errors(_taken_errors(good, taken))
         rest = [g for g in good if g.phone not in taken]
         with transaction.atomic():
-            Contact.objects.bulk_create(_contacts(campaign, rest), batch_size=CHUNK_ROWS)
+            insert_contacts(campaign, rest)
         return len(rest)
 
 
@@ -469,7 +497,7 @@ def _run(job: ImportJob, run: _Run) -> None:
     try:
         with transaction.atomic():
             for start in range(0, len(pending), CHUNK_ROWS):
-                Contact.objects.bulk_create(_contacts(campaign, pending[start : start + CHUNK_ROWS]))
+                insert_contacts(campaign, pending[start : start + CHUNK_ROWS])
     except IntegrityError:
         # Someone added one of these numbers between the check and the write: the transaction is gone.
         taken = set()
