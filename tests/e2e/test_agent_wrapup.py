@@ -43,6 +43,8 @@ def end_call(page, code, seconds):
 
 
 @pytest.mark.browser
+# Transactional tests flush the catalog and persona groups the migrations loaded: restore them.
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_agent_shift(live_server, page, shift):
     campaign, user = shift
     page.goto(f"{live_server.url}/login/")

@@ -18,7 +18,7 @@ NOW = datetime(2030, 11, 25, 10, 0, tzinfo=UTC)
 
 
 @pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_concurrent_allocation_never_gives_a_contact_twice():
     campaign = Campaign.objects.create(name="Concurrency", zone="UTC", max_attempts=5)
     for weekday in range(7):
