@@ -1,0 +1,260 @@
+"""Throughput and p99 latency of the signed Twilio status webhook, next to a bare Django endpoint.
+
+Run: DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres .venv/bin/python bench/webhooks.py [--calls 1000]
+
+Creates (drops first) the scratch database `bench_webhooks` on DATABASE_URL's server, migrates it, seeds
+one campaign open around the clock with CALLS contacts, each with a redial request the dialer reported a
+CallSid for, then starts `gunicorn retryadmin.wsgi -w 2` on a free port and drives it from a threaded
+Python client (one requests.Session per thread):
+
+1. the Twilio endpoint: for every call `initiated`, `ringing` and a final `no-answer` (each signed with
+   RequestValidator, as Twilio does), plus 10 % Twilio-style retries of random callbacks, shuffled;
+   every final records an attempt and schedules its retry;
+2. `GET /healthz/`, the same number of requests: what Django itself costs on this machine.
+
+It checks afterwards that there is exactly one attempt per call. Last line JSON:
+{"calls": N, "webhook_events": E, "webhook_per_second": X, "webhook_p99_ms": P, "healthz_per_second": Y,
+ "healthz_p99_ms": Q}.
+"""
+
+import argparse
+import json
+import os
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from datetime import UTC, datetime
+from email.utils import format_datetime
+from pathlib import Path
+from urllib.parse import urlencode, urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+SCRATCH_DB = "bench_webhooks"
+TOKEN = "bench-twilio-token"
+PATH = "/webhooks/twilio/status/"
+
+
+def use_scratch_database(name: str) -> str:
+    """Drop and create database `name` on DATABASE_URL's server; point DATABASE_URL at it. Returns the URL."""
+    import psycopg
+
+    url = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
+    if not url.startswith("postgres"):
+        sys.exit("DATABASE_URL must point at a PostgreSQL server (postgres://...)")
+    parts = urlsplit(url)
+    admin = urlunsplit(parts._replace(path="/postgres"))
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    scratch = urlunsplit(parts._replace(path=f"/{name}"))
+    os.environ["DATABASE_URL"] = scratch
+    return scratch
+
+
+def seed(calls: int) -> list[str]:
+    """The campaign, its contacts and their dialing redial requests; returns the CallSids."""
+    import django
+
+    os.environ["DJANGO_SETTINGS_MODULE"] = "retryadmin.settings.local"
+    django.setup()
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    from campaigns.models import BusinessHourWindow, Campaign, Contact, DialPlan, RedialRequest
+    from strategies.models import Outcome, Strategy, StrategyRule
+
+    call_command("migrate", verbosity=0, interactive=False)
+    strategy = Strategy.objects.create(name="bench telephony", kind=Strategy.TELEPHONY)
+    StrategyRule.objects.create(
+        strategy=strategy, outcome=Outcome.objects.get(code="sip.customer_no_answer"), amount=1, unit="h"
+    )
+    plan = DialPlan.objects.create(name="bench plan", telephony_strategy=strategy)
+    campaign = Campaign.objects.create(name="Bench webhooks", zone="UTC", max_attempts=10, dial_plan=plan)
+    BusinessHourWindow.objects.bulk_create(
+        BusinessHourWindow(campaign=campaign, weekday=d, start_minute=0, end_minute=1440) for d in range(7)
+    )
+    contacts = Contact.objects.bulk_create(
+        Contact(campaign=campaign, phone=f"+4420{7100000 + i:08d}", zone="UTC", status=Contact.IN_CALL)
+        for i in range(calls)
+    )
+    sids = [f"CA{i:032x}" for i in range(calls)]
+    now = timezone.now()
+    RedialRequest.objects.bulk_create(
+        RedialRequest(contact=c, campaign=campaign, due_at=now, status=RedialRequest.DIALING, provider_call_id=sid)
+        for c, sid in zip(contacts, sids, strict=True)
+    )
+    return sids
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_gunicorn(port: int) -> subprocess.Popen:
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "retryadmin.settings.local",
+        "DJANGO_DEBUG": "false",
+        "TWILIO_AUTH_TOKEN": TOKEN,
+        "WEBHOOK_RATE_LIMIT_PER_MINUTE": str(10**9),
+    }
+    process = subprocess.Popen(
+        [
+            str(ROOT / ".venv/bin/gunicorn"),
+            "retryadmin.wsgi",
+            "-w",
+            "2",
+            "-b",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    import requests
+
+    for _ in range(100):
+        try:
+            if requests.get(f"http://127.0.0.1:{port}/healthz/", timeout=1).status_code == 200:
+                return process
+        except requests.RequestException:
+            time.sleep(0.1)
+    process.kill()
+    sys.exit("gunicorn did not start: " + process.stderr.read().decode()[-2000:])
+
+
+def twilio_requests(base: str, sids: list[str], seed_value: int = 7) -> list[tuple[dict, dict]]:
+    """(form, headers) for every callback: three per call plus 10 % retries, shuffled."""
+    from twilio.request_validator import RequestValidator
+
+    validator = RequestValidator(TOKEN)
+    url = base + PATH
+    stamp = format_datetime(datetime.now(UTC))
+    unique = []
+    for sid in sids:
+        for sequence, status in enumerate(["initiated", "ringing", "no-answer"]):
+            form = {"CallSid": sid, "CallStatus": status, "SequenceNumber": str(sequence), "Timestamp": stamp}
+            if status == "no-answer":
+                form["CallDuration"] = "0"
+            unique.append(form)
+    rng = random.Random(seed_value)
+    everything = unique + [rng.choice(unique) for _ in range(len(unique) // 10)]
+    rng.shuffle(everything)
+    return [
+        (
+            form,
+            {
+                "X-Twilio-Signature": validator.compute_signature(url, form),
+                "Content-Type": "application/x-www-form-urlencoded",
+            },
+        )
+        for form in everything
+    ]
+
+
+def drive(base: str, jobs: list, threads: int, method: str) -> tuple[float, list[float], int]:
+    """Run `jobs` over `threads` sessions; returns (elapsed seconds, latencies in ms, non-2xx count)."""
+    import requests
+
+    latencies: list[float] = []
+    errors = [0]
+    lock = threading.Lock()
+    chunks = [jobs[i::threads] for i in range(threads)]
+
+    def worker(chunk):
+        session = requests.Session()
+        mine = []
+        bad = 0
+        for job in chunk:
+            started = time.perf_counter()
+            if method == "twilio":
+                form, headers = job
+                response = session.post(base + PATH, data=urlencode(form), headers=headers, timeout=30)
+            else:
+                response = session.get(base + "/healthz/", timeout=30)
+            mine.append((time.perf_counter() - started) * 1000)
+            bad += not 200 <= response.status_code < 300
+        with lock:
+            latencies.extend(mine)
+            errors[0] += bad
+
+    pool = [threading.Thread(target=worker, args=(chunk,)) for chunk in chunks]
+    started = time.perf_counter()
+    for thread in pool:
+        thread.start()
+    for thread in pool:
+        thread.join()
+    return time.perf_counter() - started, latencies, errors[0]
+
+
+def p99(values: list[float]) -> float:
+    return statistics.quantiles(values, n=100)[98] if len(values) > 1 else values[0]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--calls", type=int, default=1000)
+    parser.add_argument("--threads", type=int, default=8)
+    args = parser.parse_args()
+
+    use_scratch_database(SCRATCH_DB)
+    sids = seed(args.calls)
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    server = start_gunicorn(port)
+    try:
+        jobs = twilio_requests(base, sids)
+        drive(base, [None] * 50, 2, "healthz")  # warm both workers up
+        hook_elapsed, hook_latencies, hook_errors = drive(base, jobs, args.threads, "twilio")
+        health_elapsed, health_latencies, health_errors = drive(base, [None] * len(jobs), args.threads, "healthz")
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+    from campaigns.models import Attempt, RedialRequest, WebhookEvent
+
+    attempts = Attempt.objects.count()
+    open_requests = RedialRequest.objects.filter(status__in=RedialRequest.OPEN_STATUSES).count()
+    result = {
+        "calls": args.calls,
+        "webhook_events": len(jobs),
+        "webhook_per_second": round(len(jobs) / hook_elapsed, 1),
+        "webhook_p50_ms": round(statistics.median(hook_latencies), 2),
+        "webhook_p99_ms": round(p99(hook_latencies), 2),
+        "webhook_errors": hook_errors,
+        "healthz_per_second": round(len(jobs) / health_elapsed, 1),
+        "healthz_p50_ms": round(statistics.median(health_latencies), 2),
+        "healthz_p99_ms": round(p99(health_latencies), 2),
+        "healthz_errors": health_errors,
+        "attempts": attempts,
+        "open_redial_requests": open_requests,
+        "events_stored": WebhookEvent.objects.count(),
+    }
+    print(f"threads={args.threads} gunicorn workers=2 database={SCRATCH_DB}")
+    print(
+        f"twilio webhook: {result['webhook_per_second']} events/s, p50 {result['webhook_p50_ms']} ms, "
+        f"p99 {result['webhook_p99_ms']} ms, {hook_errors} non-2xx"
+    )
+    print(
+        f"healthz:        {result['healthz_per_second']} req/s, p50 {result['healthz_p50_ms']} ms, "
+        f"p99 {result['healthz_p99_ms']} ms"
+    )
+    print(f"attempts {attempts} for {args.calls} calls, open redial requests {open_requests}")
+    if attempts != args.calls:
+        print(f"MISMATCH: {attempts} attempts for {args.calls} calls", file=sys.stderr)
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()
