@@ -74,7 +74,7 @@ def test_import_shows_preview_progress_and_error_report(
     assert "Imported 2,997 contacts" in page.locator("#import-result").inner_text()
     with page.expect_download() as download:
         page.click("text=Download the error report (CSV)")
-    rows = list(csv.reader(io.StringIO(open(download.value.path(), encoding="utf-8").read())))
+    rows = list(csv.reader(io.StringIO(download.value.path().read_text(encoding="utf-8"))))
     assert rows[0] == ["row", "field", "message"] and len(rows) == 4
 
     job = ImportJob.objects.get()
