@@ -59,7 +59,9 @@ def test_cancel_asks_first_then_cancels_with_the_reason(client, supervisor, camp
     assert "Cancel this callback?" in confirm.content.decode()
     redial.refresh_from_db()
     assert redial.status == RedialRequest.SCHEDULED
-    response = client.post(url("cancel", redial), {"reason": "customer asked us to stop", "next": "/campaigns/callbacks/?tab=overdue"})
+    response = client.post(
+        url("cancel", redial), {"reason": "customer asked us to stop", "next": "/campaigns/callbacks/?tab=overdue"}
+    )
     assert response.status_code == 302 and response.url == "/campaigns/callbacks/?tab=overdue"
     redial.refresh_from_db()
     assert redial.status == RedialRequest.CANCELLED

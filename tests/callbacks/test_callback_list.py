@@ -94,6 +94,15 @@ def test_tabs_split_upcoming_overdue_personal_common_failed(client, supervisor, 
     assert "overdue 20 min" in page(client, supervisor, tab="overdue").content.decode()
 
 
+def test_due_time_is_shown_in_the_campaign_zone(client, supervisor, other_campaign, make_redial):
+    redial = make_redial(other_campaign, due_in=timedelta(days=1))
+    kolkata = redial.due_at.astimezone(ZoneInfo("Asia/Kolkata"))
+    body = page(client, supervisor).content.decode()
+    assert kolkata.strftime("%a %-d %b, %H:%M") in body and "Asia/Kolkata" in body
+    action = client.get(reverse("campaigns:callback_reschedule", args=[redial.pk])).content.decode()
+    assert kolkata.strftime("%a %-d %b %Y, %H:%M") in action
+
+
 def test_campaign_filter_keeps_one_campaign(client, supervisor, campaign, other_campaign, make_redial):
     ours = make_redial(campaign)
     theirs = make_redial(other_campaign)
