@@ -52,9 +52,12 @@ class System:
             "HEARTBEAT_MARKER": str(tmp_path / "heartbeat"),
         }
         self.worker = self.beat = None
+        self.others = []
 
     def start_worker(self):
         log = open(self.tmp_path / f"worker-{time.monotonic_ns()}.log", "w")  # noqa: SIM115
+        if self.worker is not None and self.worker.poll() is None:
+            self.others.append(self.worker)
         self.worker = subprocess.Popen(
             [CELERY, "-A", "retryadmin", "worker", "--pool=solo", "-Q", self.env["DISPATCH_TEST_QUEUE"]]
             + ["--without-gossip", "--without-mingle", "--without-heartbeat", "--loglevel=INFO"],
@@ -75,7 +78,7 @@ class System:
         )
 
     def stop(self):
-        for process in (self.worker, self.beat):
+        for process in (self.worker, self.beat, *self.others):
             if process and process.poll() is None:
                 process.send_signal(signal.SIGCONT)
                 process.terminate()
@@ -154,11 +157,16 @@ def test_worker_stopped_past_the_lease_then_continued_dials_each_once(dial_table
         system.start_worker()
         system.start_beat()
         _wait_until(lambda: len(_dialed()) >= 30, 90, "the first dials")
-        system.worker.send_signal(signal.SIGSTOP)
-        # Past the lease: the sweeper (beat) returns the stopped worker's claims, beat claims them again.
-        time.sleep(LEASE * 2 + 2)
-        assert RedialRequest.objects.filter(dispatch_attempts__gte=2).exists(), "nothing was swept and re-claimed"
-        system.worker.send_signal(signal.SIGCONT)
+        stopped = system.worker
+        stopped.send_signal(signal.SIGSTOP)
+        # A second worker runs the beat's sweep and dispatch tasks while the first is stopped: past the
+        # lease it returns the stopped worker's claims and claims them again with new tokens.
+        system.start_worker()
+        _wait_until(
+            lambda: RedialRequest.objects.filter(dispatch_attempts__gte=2).exists(), 90, "a sweep and a re-claim"
+        )
+        time.sleep(LEASE)
+        stopped.send_signal(signal.SIGCONT)
         _wait_until(_all_dialed(requests), 150, "every request dialed after SIGCONT")
     finally:
         system.stop()
