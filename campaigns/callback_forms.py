@@ -42,7 +42,7 @@ class CallbackFilterForm(forms.Form):
 class RescheduleForm(forms.Form):
     """A new due time as a date and a wall-clock time in the campaign's zone."""
 
-    date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     time = forms.TimeField(widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
 
     def __init__(self, *args, zone: str, **kwargs):

@@ -68,10 +68,16 @@ class AgentChoiceField(forms.ModelChoiceField):
 class ReportFilterForm(forms.Form):
     campaign = forms.ModelChoiceField(Campaign.objects.only("id", "name", "zone"), required=False)
     date_from = forms.DateField(
-        label="From", required=False, widget=forms.DateInput(attrs={"type": "date"}), help_text="Local date."
+        label="From",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text="Local date.",
     )
     date_to = forms.DateField(
-        label="To", required=False, widget=forms.DateInput(attrs={"type": "date"}), help_text="Local date, included."
+        label="To",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text="Local date, included.",
     )
     outcome = forms.ModelChoiceField(Outcome.objects.all(), required=False)
     call_result = forms.ModelChoiceField(CallResult.objects.all(), required=False)

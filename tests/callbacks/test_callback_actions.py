@@ -91,6 +91,9 @@ def test_reschedule_form_starts_at_the_current_local_due_time(client, campaign_m
     form = client.get(url("reschedule", redial)).context["form"]
     local = redial.due_at.astimezone(LONDON)
     assert form.initial == {"date": local.date(), "time": local.time().replace(second=0, microsecond=0)}
+    # Browsers' date and time inputs take only ISO values.
+    body = client.get(url("reschedule", redial)).content.decode()
+    assert f'value="{local:%Y-%m-%d}"' in body and f'value="{local:%H:%M}"' in body
 
 
 def test_reschedule_to_an_allowed_time_moves_the_request(client, supervisor, campaign, make_redial):
