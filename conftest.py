@@ -56,6 +56,23 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.django_db(**kwargs), append=False)
 
 
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup):
+    """Make the serialized test database visible to every connection object.
+
+    Sync Playwright runs an event loop in the test thread, and Django's connection handler is
+    context-local, so a browser test gets a fresh connection object that lacks the
+    `_test_serialized_contents` the serialized rollback restores from. Kept on the class, every
+    connection of that backend has it.
+    """
+    from django.db import connections
+
+    for alias in connections:
+        contents = getattr(connections[alias], "_test_serialized_contents", None)
+        if contents is not None:
+            type(connections[alias])._test_serialized_contents = contents
+
+
 @pytest.fixture(autouse=True)
 def _require_marked_services(request):
     if request.node.get_closest_marker("postgres"):
