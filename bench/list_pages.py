@@ -92,6 +92,8 @@ def pages() -> list[tuple[str, str | None, dict]]:
         ("report, connected outcome", report, {"outcome": outcome.pk if outcome else ""}),
         ("report, one agent", report, {"agent": agent.pk if agent else ""}),
         ("report, source lead", report, {"source": "lead"}),
+        # Wider than a list page needs; shows what a half-year summary costs.
+        ("report, all campaigns, 180 days", report, {"date_from": to_date - timedelta(days=179), "date_to": to_date}),
     ]
     return result
 
