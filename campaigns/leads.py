@@ -10,11 +10,10 @@ Authentication is the campaign's lead API key in the `X-Api-Key` header. The cli
 from __future__ import annotations
 
 import hmac
-import json
 import zoneinfo
 
 from django.contrib.auth.decorators import login_not_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import DisallowedHost, SuspiciousOperation, ValidationError
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
@@ -22,7 +21,8 @@ from django.views.decorators.csrf import csrf_exempt
 from . import services
 from .models import Campaign, Contact, LeadSubmission
 from .webhooks.errors import WebhookError
-from .webhooks.views import _check_envelope
+from .webhooks.parsing import load_json_object
+from .webhooks.views import check_envelope
 
 API_KEY_HEADER = "X-Api-Key"
 IDEMPOTENCY_HEADER = "Idempotency-Key"
@@ -146,18 +146,19 @@ def _validation_errors(error: ValidationError) -> list[dict[str, str]]:
 @login_not_required
 def lead_intake(request: HttpRequest) -> JsonResponse:
     try:
-        body = _check_envelope(request, "application/json")
+        body = check_envelope(request, "application/json", scope="leads")
         campaign = authenticate_campaign(request.headers.get(API_KEY_HEADER, ""))
         if campaign is None:
             raise WebhookError(401, f"Missing or unknown API key in the {API_KEY_HEADER} header.", API_KEY_HEADER)
-        try:
-            payload = json.loads(body.decode("utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError) as error:
-            raise WebhookError(400, f"The body is not valid JSON: {error}.", "body")
+        payload = load_json_object(body)
         fields = parse_lead(payload, campaign, request.headers.get(IDEMPOTENCY_HEADER, ""))
         submission, created = intake_lead(campaign, fields, payload)
     except WebhookError as error:
         return error.response()
+    except DisallowedHost:
+        return WebhookError(400, "The Host header is not one this site serves.", "Host").response()
+    except SuspiciousOperation as error:
+        return WebhookError(400, f"The request is malformed: {error}", "").response()
     except LeadInvalid as invalid:
         return JsonResponse({"error": "The lead has invalid fields.", "errors": invalid.errors}, status=400)
     return JsonResponse(_lead_body(submission), status=201 if created else 200)

@@ -41,12 +41,13 @@ KEPT_HEADERS = (
 )
 
 
-def _check_envelope(request: HttpRequest, content_type: str) -> bytes:
-    """The raw body, once method, rate, size and content type pass; raises WebhookError otherwise."""
+def check_envelope(request: HttpRequest, content_type: str, scope: str = "webhooks") -> bytes:
+    """The raw body, once method, rate (counted per client address within `scope`), size and content
+    type pass; raises WebhookError otherwise. The lead-intake API shares it."""
     if request.method != "POST":
         raise WebhookError(405, "Only POST is allowed.", "method", {"Allow": "POST"})
     verdict = ratelimit.hit(
-        "webhooks", ratelimit.client_address(request) or "unknown", limit=settings.WEBHOOK_RATE_LIMIT_PER_MINUTE
+        scope, ratelimit.client_address(request) or "unknown", limit=settings.WEBHOOK_RATE_LIMIT_PER_MINUTE
     )
     if not verdict.allowed:
         raise WebhookError(
@@ -91,7 +92,7 @@ def _receive(
     parse: Callable[[HttpRequest, bytes], parsing.ParsedEvent],
 ) -> JsonResponse:
     try:
-        body = _check_envelope(request, content_type)
+        body = check_envelope(request, content_type)
         authenticate(request, body)
         try:
             parsed, problem = parse(request, body), None
