@@ -14,7 +14,8 @@ import pytest
 from campaigns.models import Campaign, Contact, ImportJob
 from retryadmin.celery import app as celery_app
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+# serialized_rollback: the flush after this test would otherwise drop the persona groups other tests need.
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 ROWS = 3000
 BAD_ROWS = {10: "0791100010", 500: "+44abc", 2999: ""}  # data row index -> bad phone
