@@ -42,18 +42,28 @@ def redis_available() -> bool:
         return False
 
 
+def _is_transactional(item) -> bool:
+    marker = item.get_closest_marker("django_db")
+    fixtures = getattr(item, "fixturenames", ())
+    return bool(
+        (marker and marker.kwargs.get("transaction")) or "transactional_db" in fixtures or "live_server" in fixtures
+    )
+
+
+@pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(items):
     """Transactional tests (a live server, threads or processes) end with a flush that also wipes what
-    the data migrations loaded: the outcome catalog and the persona groups. Serialized rollback restores
-    them before each such test, so the order the tests run in never matters."""
+    the data migrations loaded: the outcome catalog and the persona groups. So they run last (as in
+    Django's own runner), and serialized rollback restores that data before each of them."""
     for item in items:
+        if not _is_transactional(item):
+            continue
         marker = item.get_closest_marker("django_db")
         kwargs = dict(marker.kwargs) if marker else {}
-        fixtures = getattr(item, "fixturenames", ())
-        transactional = kwargs.get("transaction") or "transactional_db" in fixtures or "live_server" in fixtures
-        if transactional and not kwargs.get("serialized_rollback"):
+        if not kwargs.get("serialized_rollback"):
             kwargs.update(transaction=True, serialized_rollback=True)
             item.add_marker(pytest.mark.django_db(**kwargs), append=False)
+    items.sort(key=_is_transactional)
 
 
 @pytest.fixture(scope="session")
