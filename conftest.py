@@ -153,3 +153,31 @@ def supervisor(make_user):
 @pytest.fixture
 def agent(make_user):
     return make_user("Agent", username="agent")
+
+
+@pytest.fixture(autouse=True)
+def _media_in_tmp(settings, tmp_path):
+    """Uploaded files (CSV imports) go to a folder of the test's own, never into var/media."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture
+def campaign(db):
+    """An office-hours campaign: London, Monday to Friday 09:00-17:00, 5 attempts, 2 a day."""
+    from campaigns.models import BusinessHourWindow, Campaign
+
+    campaign = Campaign.objects.create(name="Spring offers", zone="Europe/London", max_attempts=5, daily_attempts=2)
+    for weekday in range(5):
+        BusinessHourWindow.objects.create(campaign=campaign, weekday=weekday, start_minute=9 * 60, end_minute=17 * 60)
+    return campaign
+
+
+@pytest.fixture
+def login(client):
+    """login(user) logs `user` in on the test client and returns the client."""
+
+    def _login(user):
+        client.force_login(user)
+        return client
+
+    return _login
