@@ -115,6 +115,8 @@ class Calendar:
     short_call_seconds: int = 0
     opening_delay: Delay = Delay(0, "s")
     end_at: datetime | None = None
+    # Nothing is allowed before the campaign starts; a retry or lead due earlier waits for the start.
+    start_at: datetime | None = None
 
     def __post_init__(self):
         _zone(self.zone)
@@ -125,6 +127,8 @@ class Calendar:
         object.__setattr__(self, "holidays", frozenset(self.holidays))
         if self.end_at is not None and self.end_at.utcoffset() is None:
             raise ValueError("end_at must be an aware datetime")
+        if self.start_at is not None and self.start_at.utcoffset() is None:
+            raise ValueError("start_at must be an aware datetime")
 
 
 @dataclass(frozen=True)
@@ -405,7 +409,18 @@ def _daily_windows(zone_key: str, weekly: tuple[tuple[tuple[int, int], ...], ...
 class _Plan:
     """What the search needs from a Calendar (+ contact zone), derived once."""
 
-    __slots__ = ("calendar", "zone", "business", "contact", "contact_zone", "days", "holidays", "daily", "end_ts")
+    __slots__ = (
+        "calendar",
+        "zone",
+        "business",
+        "contact",
+        "contact_zone",
+        "days",
+        "holidays",
+        "daily",
+        "end_ts",
+        "start_ts",
+    )
 
     def __init__(self, calendar: Calendar, contact_zone: str | None):
         self.calendar = calendar
@@ -423,6 +438,7 @@ class _Plan:
         self.holidays = frozenset(d.toordinal() for d in calendar.holidays)
         self.daily = calendar.daily_attempts
         self.end_ts = calendar.end_at.timestamp() if calendar.end_at is not None else None
+        self.start_ts = calendar.start_at.timestamp() if calendar.start_at is not None else None
 
 
 _PLANS: dict[tuple[int, str | None], tuple[Calendar, _Plan]] = {}
@@ -459,7 +475,9 @@ def _day_is_open(plan: _Plan, ordinal: int, counts: dict[int, int]) -> bool:
 
 
 def _allowed(plan: _Plan, ts: float, counts: dict[int, int]) -> bool:
-    """Rule 5 at one instant."""
+    """Rule 5 at one instant (and not before the campaign's start)."""
+    if plan.start_ts is not None and ts < plan.start_ts:
+        return False
     ordinal = _local_ordinal(plan.zone, ts)
     if not _day_is_open(plan, ordinal, counts):
         return False
@@ -482,6 +500,8 @@ def _earliest(plan: _Plan, ts: float, limit: float, counts: dict[int, int]) -> f
     """Rule 5: the earliest allowed instant >= ts and <= limit; None when there is none."""
     if plan.business.is_empty:
         return None
+    if plan.start_ts is not None and ts < plan.start_ts:
+        ts = plan.start_ts
     ordinal = _local_ordinal(plan.zone, ts) - 1  # a DST fall-back across midnight can revisit yesterday
     while (ordinal - _EPOCH_ORDINAL) * _DAY - _MAX_OFFSET <= limit:
         found = _earliest_in_day(plan, ordinal, ts, counts)
@@ -538,6 +558,9 @@ def _why_not_allowed(plan: _Plan, ts: float, counts: dict[int, int]) -> list[str
     local_day = date.fromordinal(_local_ordinal(plan.zone, ts))
     ordinal = local_day.toordinal()
     reasons = []
+    if plan.start_ts is not None and ts < plan.start_ts:
+        start = plan.calendar.start_at.astimezone(plan.zone)
+        reasons.append(f"before the campaign starts on {_day_label(start.date(), True)} {_clock(start)}")
     if ordinal in plan.holidays:
         reasons.append(f"holiday on {_day_label(local_day)}")
     elif plan.daily is not None and counts.get(ordinal, 0) >= plan.daily:
