@@ -14,7 +14,7 @@ Python client (one requests.Session per thread):
 
 It checks afterwards that there is exactly one attempt per call. Last line JSON:
 {"calls": N, "webhook_events": E, "webhook_per_second": X, "webhook_p99_ms": P, "healthz_per_second": Y,
- "healthz_p99_ms": Q}.
+ "healthz_p99_ms": Q, ..., "load_1m": L} (L: the machine's 1-minute load average when the run ends).
 """
 
 import argparse
@@ -240,6 +240,7 @@ def main() -> None:
         "attempts": attempts,
         "open_redial_requests": open_requests,
         "events_stored": WebhookEvent.objects.count(),
+        "load_1m": os.getloadavg()[0],
     }
     print(f"threads={args.threads} gunicorn workers=2 database={SCRATCH_DB}")
     print(

@@ -534,3 +534,26 @@ class LeadSubmission(models.Model):
 
     def __str__(self):
         return f"Lead {self.idempotency_key} for {self.campaign_id}"
+
+
+class SchedulingConfigVersion(models.Model):
+    """One row (id 1) whose token changes whenever the configuration the scheduling engine reads changes: the
+    outcome catalog, call results, strategies with their rules, ladder steps and ladder outcomes, and campaigns'
+    business hours and holidays.
+
+    Database triggers (migration 0005) set a new random token on every insert, update, delete or truncate of
+    those tables, in the writer's own transaction, so the token commits (or rolls back) together with the change,
+    whatever made it: a form, the admin, `bulk_create`, `QuerySet.update()`, a data migration or psql. Processes
+    cache that configuration under the token (`campaigns.scheduling`) and read the token with the contact's lock.
+    A random token, not a counter: a rolled-back bump must never come back as the token of another state.
+    """
+
+    SINGLETON_ID = 1
+
+    token = models.CharField(max_length=32)
+
+    class Meta:
+        verbose_name = "scheduling configuration version"
+
+    def __str__(self):
+        return self.token

@@ -1,12 +1,17 @@
 """The adapter between the campaigns models and the pure scheduling engine.
 
-It only translates rows into `strategies.engine` values and back; every scheduling rule lives in the
-engine, and every state change in `campaigns.services`.
+It only translates rows into `strategies.engine` values and back, caching the configuration part of them
+per process (see "The configuration cache" below); every scheduling rule lives in the engine, and every
+state change in `campaigns.services`.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Callable, Sequence
+from datetime import date, datetime
+from typing import NamedTuple, TypeVar
+
+from django.db.models import Subquery
 
 from strategies.durations import Delay
 from strategies.engine import (
@@ -25,26 +30,88 @@ from strategies.engine import (
 )
 from strategies.models import CallResult, LadderStep, Outcome, Strategy, StrategyRule
 
-from .models import Attempt, Campaign, Contact
+from .models import Attempt, BusinessHourWindow, Campaign, Contact, Holiday, SchedulingConfigVersion
 
 __all__ = [
     "attempt_records",
+    "cached_calendar",
     "calendar_for",
     "catalog",
+    "config_token",
+    "config_token_subquery",
     "contact_zone",
     "decide_for",
+    "decide_from_history",
     "next_allowed_for",
     "strategy_spec",
 ]
 
+# --------------------------------------------------------------------------------------------------
+# The configuration cache
+#
+# Outcomes, call results, strategies and campaign calendars change rarely and are read on every call
+# result. Each process keeps what it built under the token of SchedulingConfigVersion, which database
+# triggers replace in the same transaction as any change to those tables. A process reads the token
+# (with the contact's lock, or on its own) and uses its cache only while the token is the same, so an
+# admin who marks an outcome final is obeyed by every web and Celery process from the commit on. Not
+# Django's cache: with LocMem it is per process anyway, and with Redis it would add a round trip and an
+# unpickling per read for values that are cheap to hold here; the token has to come from the database
+# regardless, because only there does it commit atomically with the change.
+#
+# Values cached under a token are functions of the watched tables' contents alone, which the token
+# names; a reader that read the token before a concurrent commit and the rows after it caches newer
+# rows under an older token, which no reader sees again once the new token has committed.
+
+T = TypeVar("T")
+_cache: tuple[str | None, dict] = (None, {})
+
+
+class HourWindow(NamedTuple):
+    """A business-hours row as calendar_for reads it."""
+
+    weekday: int
+    start_minute: int
+    end_minute: int
+
+
+def config_token() -> str | None:
+    """The current configuration token (one query). Returns None when the version row is missing (a test
+    flush removed it): then nothing is cached and every value is read from the database."""
+    return (
+        SchedulingConfigVersion.objects.filter(pk=SchedulingConfigVersion.SINGLETON_ID)
+        .values_list("token", flat=True)
+        .first()
+    )
+
+
+def config_token_subquery() -> Subquery:
+    """The configuration token as a subquery, to annotate onto a query the caller makes anyway."""
+    return Subquery(SchedulingConfigVersion.objects.filter(pk=SchedulingConfigVersion.SINGLETON_ID).values("token")[:1])
+
+
+def _cached(token: str | None, key: tuple, build: Callable[[], T]) -> T:
+    global _cache
+    if token is None:
+        return build()
+    current_token, values = _cache
+    if current_token != token:
+        # A new token: everything built under the old one may be stale, so start over.
+        values = {}
+        _cache = (token, values)
+    try:
+        return values[key]
+    except KeyError:
+        value = values[key] = build()
+        return value
+
 
 def catalog() -> Catalog:
     """The outcomes and call results as they are in the database now, inactive ones included (old
-    attempts may use them).
+    attempts may use them). Cached per process under the configuration token (one query to read it)."""
+    return _cached(config_token(), ("catalog",), _build_catalog)
 
-    Built on every call (two small queries, see bench/campaigns_scheduling.py): an admin who marks an
-    outcome final must be obeyed at once by every process, which a per-process cache cannot promise.
-    """
+
+def _build_catalog() -> Catalog:
     outcomes = {
         code: OutcomeInfo(code, name, is_connected, is_final)
         for code, name, is_connected, is_final in Outcome.objects.values_list(
@@ -89,8 +156,25 @@ def calendar_for(campaign: Campaign, business_hours=None, holidays=None) -> Cale
     )
 
 
+def cached_calendar(campaign: Campaign, token: str | None) -> Calendar:
+    """calendar_for(campaign) with the campaign's business hours and holidays cached under `token` (from
+    config_token(), read in the caller's transaction); the campaign's own fields are the ones given."""
+
+    def build() -> tuple[tuple[HourWindow, ...], frozenset[date]]:
+        # order_by() drops the models' ordering by campaign, which joins the campaign table for nothing.
+        hours = BusinessHourWindow.objects.filter(campaign_id=campaign.pk).order_by()
+        holidays = Holiday.objects.filter(campaign_id=campaign.pk).order_by()
+        return (
+            tuple(HourWindow(*row) for row in hours.values_list("weekday", "start_minute", "end_minute")),
+            frozenset(holidays.values_list("date", flat=True)),
+        )
+
+    hours, holidays = _cached(token, ("calendar", campaign.pk), build)
+    return calendar_for(campaign, business_hours=hours, holidays=holidays)
+
+
 def strategy_spec(strategy: Strategy | None) -> StrategySpec | None:
-    """The strategy as the engine sees it; None when there is no strategy."""
+    """The strategy as the engine sees it, read from the database; None when there is no strategy."""
     if strategy is None:
         return None
     if strategy.kind == Strategy.LADDER:
@@ -131,22 +215,42 @@ def contact_zone(contact: Contact) -> str:
     return contact.zone or contact.campaign.zone
 
 
-def _dial_plan_specs(campaign: Campaign) -> tuple[StrategySpec | None, StrategySpec | None]:
+def _cached_spec(strategy: Strategy | None, token: str | None) -> StrategySpec | None:
+    if strategy is None:
+        return None
+    # Keyed on the id alone: the strategy's kind and name are in the watched tables too.
+    return _cached(token, ("strategy", strategy.pk), lambda: strategy_spec(strategy))
+
+
+def _dial_plan_specs(campaign: Campaign, token: str | None) -> tuple[StrategySpec | None, StrategySpec | None]:
     plan = campaign.dial_plan
     if plan is None:
         return None, None
-    return strategy_spec(plan.telephony_strategy), strategy_spec(plan.business_strategy)
+    return _cached_spec(plan.telephony_strategy, token), _cached_spec(plan.business_strategy, token)
 
 
 def decide_for(attempt: Attempt, calendar: Calendar | None = None) -> Decision:
     """The engine's decision after `attempt`, from the contact's history up to and including it and the
     campaign's dial-plan strategies. Pass `calendar` when the caller already built it."""
-    campaign = attempt.campaign
-    telephony, business = _dial_plan_specs(campaign)
+    return decide_from_history(
+        attempt,
+        attempt_records(attempt.contact, attempt.campaign, up_to_number=attempt.number),
+        calendar=calendar or calendar_for(attempt.campaign),
+        token=config_token(),
+    )
+
+
+def decide_from_history(
+    attempt: Attempt, history: Sequence[AttemptRecord], *, calendar: Calendar, token: str | None
+) -> Decision:
+    """decide_for when the caller already holds the contact's attempt records up to and including
+    `attempt` (oldest first), the campaign's calendar and a configuration token read in its transaction
+    (None reads the catalog and strategies from the database)."""
+    telephony, business = _dial_plan_specs(attempt.campaign, token)
     return decide(
-        calendar or calendar_for(campaign),
-        attempt_records(attempt.contact, campaign, up_to_number=attempt.number),
-        catalog(),
+        calendar,
+        list(history),
+        _cached(token, ("catalog",), _build_catalog),
         telephony,
         business,
         contact_zone(attempt.contact),

@@ -11,7 +11,7 @@ Locks, always taken in this order so two services never deadlock: the contact ro
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import phonenumbers
@@ -23,7 +23,15 @@ from django.utils import timezone
 
 from retryadmin.personas import AGENT
 from strategies.durations import ZERO, Delay, add_delay
-from strategies.engine import REASON_ENDED, REASON_FINAL, REASON_NO_WINDOW, REASON_RETRY, Calendar, Decision
+from strategies.engine import (
+    REASON_ENDED,
+    REASON_FINAL,
+    REASON_NO_WINDOW,
+    REASON_RETRY,
+    AttemptRecord,
+    Calendar,
+    Decision,
+)
 from strategies.models import CallResult, Outcome
 from strategies.queueing import first_queue_slot, next_queue_slot
 
@@ -262,21 +270,20 @@ def record_attempt(
         duration_seconds = int((ended_at - started_at).total_seconds())
     now = now or timezone.now()
     with transaction.atomic():
+        # One lock for the whole call: it also brings what schedule_retry needs (campaign, dial plan,
+        # configuration token). A duplicate of this call waits here, then sees the first one below.
+        locked_contact = _lock_contact_for_scheduling(contact.pk)
         existing = _attempt_for_call(provider, provider_call_id)
         if existing is not None:
             return existing, False
-        locked_contact = Contact.objects.select_for_update().get(pk=contact.pk)
-        # A duplicate for the same contact waited on the lock above; it sees the first one now.
-        existing = _attempt_for_call(provider, provider_call_id)
-        if existing is not None:
-            return existing, False
-        previous = Attempt.objects.filter(contact=locked_contact, campaign=campaign).aggregate(n=Max("number"))["n"]
+        # The contact's history replaces a MAX(number) query: the engine needs it anyway.
+        history, numbers = _attempt_history(locked_contact, campaign)
         try:
             with transaction.atomic():
                 attempt = Attempt.objects.create(
                     contact=locked_contact,
                     campaign=campaign,
-                    number=(previous or 0) + 1,
+                    number=max(numbers, default=0) + 1,
                     agent=agent,
                     started_at=started_at,
                     ended_at=ended_at,
@@ -306,9 +313,30 @@ def record_attempt(
             # Whatever was pending is superseded: ending wrap-up decides the next call.
             _cancel_open_requests(locked_contact, campaign.pk, "superseded: connected call in wrap-up", now)
         else:
-            schedule_retry(attempt, now=now)
+            # The new attempt as the database would give it back (in UTC), without reading it back.
+            record = AttemptRecord(
+                started_at.astimezone(UTC),
+                outcome.code,
+                call_result.code if call_result is not None else None,
+                duration_seconds,
+            )
+            _schedule_locked(attempt, locked_contact, [*history, record], now)
     attempt.contact = locked_contact
     return attempt, True
+
+
+def _attempt_history(contact: Contact, campaign: Campaign) -> tuple[list[AttemptRecord], list[int]]:
+    """The contact's attempts in the campaign as engine records, oldest first, and their numbers."""
+    rows = (
+        Attempt.objects.filter(contact=contact, campaign=campaign)
+        .order_by("number")
+        .values_list("number", "started_at", "outcome__code", "call_result__code", "duration_seconds")
+    )
+    history, numbers = [], []
+    for number, *values in rows:
+        numbers.append(number)
+        history.append(AttemptRecord(*values))
+    return history, numbers
 
 
 def _attempt_for_call(provider: str, provider_call_id: str) -> Attempt | None:
@@ -343,49 +371,64 @@ def schedule_retry(attempt: Attempt, *, now: datetime | None = None) -> RedialRe
     """
     now = now or timezone.now()
     with transaction.atomic():
-        contact = _lock_contact_for_scheduling(attempt.contact_id)
-        if contact.status == Contact.DO_NOT_CALL:
-            return None
-        campaign = contact.campaign
-        attempt.contact = contact
-        attempt.campaign = campaign
-        calendar = scheduling.calendar_for(campaign)
-        decision = scheduling.decide_for(attempt, calendar=calendar)
-        due_at, explanation, opening_at = decision.next_attempt_at, decision.explanation, None
-        if decision.is_retry and decision.moved_to_opening and decision.opening_at is not None:
-            due_at, explanation, opening_at = _queue_after_opening(
-                campaign, contact, calendar, decision.opening_at, due_at, explanation
-            )
-            if due_at is None:
-                decision = Decision(None, _reason_when_nothing_allowed(campaign, decision.candidate_at), explanation)
-        _store_decision(attempt, decision, due_at, explanation)
-        if due_at is None:
-            _close_contact(contact, decision.reason, now)
-            return None
-        request = _replace_open_request(
-            contact,
-            campaign,
-            due_at=due_at,
-            source=RedialRequest.SOURCE_AUTO,
-            owner=None,
-            explanation=explanation,
-            queue_opening_at=opening_at,
-            now=now,
+        return _schedule_locked(attempt, _lock_contact_for_scheduling(attempt.contact_id), None, now)
+
+
+def _schedule_locked(
+    attempt: Attempt, contact: Contact, history: list[AttemptRecord] | None, now: datetime
+) -> RedialRequest | None:
+    """schedule_retry for a contact the caller locked with _lock_contact_for_scheduling, inside its
+    transaction. `history` is the contact's attempt records up to and including `attempt` when the caller
+    has them (None reads them). Returns None as schedule_retry does."""
+    if contact.status == Contact.DO_NOT_CALL:
+        return None
+    campaign = contact.campaign
+    attempt.contact = contact
+    attempt.campaign = campaign
+    token = contact.scheduling_config_token
+    calendar = scheduling.cached_calendar(campaign, token)
+    # A caller's history ends with `attempt`, the contact's latest: it is then every attempt the queue needs.
+    all_attempts = history
+    if history is None:
+        history = scheduling.attempt_records(contact, campaign, up_to_number=attempt.number)
+    decision = scheduling.decide_from_history(attempt, history, calendar=calendar, token=token)
+    due_at, explanation, opening_at = decision.next_attempt_at, decision.explanation, None
+    if decision.is_retry and decision.moved_to_opening and decision.opening_at is not None:
+        due_at, explanation, opening_at = _queue_after_opening(
+            campaign, contact, calendar, decision.opening_at, due_at, explanation, all_attempts
         )
-        _mark_scheduled(contact)
+        if due_at is None:
+            decision = Decision(None, _reason_when_nothing_allowed(campaign, decision.candidate_at), explanation)
+    _store_decision(attempt, decision, due_at, explanation)
+    if due_at is None:
+        _close_contact(contact, decision.reason, now)
+        return None
+    request = _replace_open_request(
+        contact,
+        campaign,
+        due_at=due_at,
+        source=RedialRequest.SOURCE_AUTO,
+        owner=None,
+        explanation=explanation,
+        queue_opening_at=opening_at,
+        now=now,
+    )
+    _mark_scheduled(contact)
     return request
 
 
 def _lock_contact_for_scheduling(contact_id: int) -> Contact:
-    """The contact row locked, with its campaign and dial plan read in the same query (the engine needs
-    them). `of=("self",)` keeps the lock on the contact alone: PostgreSQL would otherwise lock the joined
-    campaign row too, and only the queue may lock that."""
+    """The contact row locked, with its campaign, dial plan and the configuration token
+    (`scheduling_config_token`, see campaigns.scheduling) read in the same query: the engine needs them.
+    `of=("self",)` keeps the lock on the contact alone: PostgreSQL would otherwise lock the joined campaign
+    row too, and only the queue may lock that."""
     return (
         Contact.objects.select_for_update(of=("self",))
         .select_related(
             "campaign__dial_plan__telephony_strategy",
             "campaign__dial_plan__business_strategy",
         )
+        .annotate(scheduling_config_token=scheduling.config_token_subquery())
         .get(pk=contact_id)
     )
 
@@ -460,8 +503,10 @@ def _queue_after_opening(
     opening_at: datetime,
     engine_due_at: datetime | None,
     explanation: str,
+    attempts: list[AttemptRecord] | None = None,
 ) -> tuple[datetime | None, str, datetime]:
-    """(due time, explanation, opening) for a request queued for `opening_at`.
+    """(due time, explanation, opening) for a request queued for `opening_at`; `attempts` are all the
+    contact's attempt records in the campaign when the caller has them (None reads them).
 
     The k-th request queued for an opening of the campaign is due one spacing after the (k-1)-th (see
     strategies.queueing). The campaign row is locked so two schedulers never count the same k. Returns a
@@ -473,7 +518,8 @@ def _queue_after_opening(
     queued = RedialRequest.objects.filter(campaign=campaign, queue_opening_at=opening_at)
     last_slot_at = queued.aggregate(last=Max("due_at"))["last"]
     position = queued.count() + 1
-    attempts = scheduling.attempt_records(contact, campaign)
+    if attempts is None:
+        attempts = scheduling.attempt_records(contact, campaign)
     zone = scheduling.contact_zone(contact)
     if last_slot_at is None:
         due_at = first_queue_slot(calendar, opening_at, attempts, zone)
@@ -645,8 +691,10 @@ def redial_from_call_result(attempt: Attempt, *, agent, now: datetime | None = N
             return None
         campaign = contact.campaign
         attempt.contact, attempt.campaign = contact, campaign
-        calendar = scheduling.calendar_for(campaign)
-        decision = scheduling.decide_for(attempt, calendar=calendar)
+        token = contact.scheduling_config_token
+        calendar = scheduling.cached_calendar(campaign, token)
+        history = scheduling.attempt_records(contact, campaign, up_to_number=attempt.number)
+        decision = scheduling.decide_from_history(attempt, history, calendar=calendar, token=token)
         if not decision.is_retry and decision.reason not in (REASON_NO_WINDOW, REASON_ENDED):
             _store_decision(attempt, decision, None, decision.explanation)
             _close_contact(contact, decision.reason, now)

@@ -7,8 +7,9 @@ through `campaigns.services.record_attempt`, which schedules the retry. The even
 duplicate, progress, unmapped, rejected or failed, with the reason in `error`.
 
 Idempotency: an attempt is unique on (provider, call id), and every event of a call takes the contact's row
-lock first (the order campaigns.services uses: contact, then campaign, then redial requests), so retried,
-duplicated and reordered deliveries of a call serialize and create one attempt and one retry.
+lock before it decides anything (progress events in `_process`, final ones in `record_attempt`; the order
+campaigns.services uses: contact, then campaign, then redial requests), so retried, duplicated and reordered
+deliveries of a call serialize and create one attempt and one retry.
 
 Replays: a callback whose own time is older than REPLAY_WINDOW is refused with 409 before anything is
 stored (a captured request replayed later). A repeat inside the window (the provider retrying because it
@@ -25,7 +26,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.http import QueryDict
 from django.utils import timezone
 
@@ -200,12 +201,16 @@ def _existing_attempt(provider: str, call_id: str) -> Attempt | None:
 def _find_request(parsed: ParsedEvent) -> RedialRequest | None:
     """The redial request the call came from: the one the callback names, else the one the dialer reported
     this call id for. Returns None when neither exists; raises 404 when a named request does not exist."""
+    requests = RedialRequest.objects.all()
+    if parsed.is_final:
+        # record_attempt is given both; read in this query rather than one lazy query each.
+        requests = requests.select_related("campaign", "contact")
     if parsed.request_id is not None:
-        request = RedialRequest.objects.filter(pk=parsed.request_id).first()
+        request = requests.filter(pk=parsed.request_id).first()
         if request is None:
             raise WebhookError(404, f"Unknown redial request {parsed.request_id}.", "request")
         return request
-    return RedialRequest.objects.filter(provider_call_id=parsed.call_id).order_by("-id").first()
+    return requests.filter(provider_call_id=parsed.call_id).order_by("-id").first()
 
 
 def process_event(event: WebhookEvent, parsed: ParsedEvent | None = None) -> EventResult:
@@ -253,21 +258,30 @@ def _process(event: WebhookEvent, parsed: ParsedEvent) -> EventResult:
         _finish(event, WebhookEvent.DUPLICATE, error="The call is already recorded.", attempt=attempt)
         return EventResult(event, 200)
 
-    # Every event of this contact waits here for the one before it (see the module docstring).
-    Contact.objects.select_for_update().filter(pk=request.contact_id).first()
+    if not parsed.is_final:
+        # Every event of this contact waits here for the one before it (see the module docstring).
+        Contact.objects.select_for_update().filter(pk=request.contact_id).first()
 
+    # A final event takes the contact's lock in record_attempt, which answers a duplicate that got past this
+    # look-up (one still in flight) itself; here a retried delivery is answered without mapping or locking.
     attempt = _existing_attempt(parsed.provider, parsed.call_id)
     if attempt is not None:
         _finish(event, WebhookEvent.DUPLICATE, error="The call is already recorded.", attempt=attempt)
         return EventResult(event, 200)
 
     if not parsed.is_final:
-        earlier = WebhookEvent.objects.filter(
-            provider=parsed.provider, call_id=parsed.call_id, status__in=EFFECTIVE_STATUSES
-        ).exclude(pk=event.pk)
-        if parsed.sequence_number is not None and earlier.filter(sequence_number__gte=parsed.sequence_number).exists():
+        # Both questions in one query: is an event with a later SequenceNumber in, or the same callback?
+        counts = {"same": Count("pk", filter=Q(body=event.body))}
+        if parsed.sequence_number is not None:
+            counts["later"] = Count("pk", filter=Q(sequence_number__gte=parsed.sequence_number))
+        found = (
+            WebhookEvent.objects.filter(provider=parsed.provider, call_id=parsed.call_id, status__in=EFFECTIVE_STATUSES)
+            .exclude(pk=event.pk)
+            .aggregate(**counts)
+        )
+        if found.get("later"):
             _finish(event, WebhookEvent.DUPLICATE, error="An event with a later SequenceNumber is already in.")
-        elif earlier.filter(body=event.body).exists():
+        elif found["same"]:
             _finish(event, WebhookEvent.DUPLICATE, error="The same callback was already received.")
         else:
             _finish(event, WebhookEvent.PROGRESS)

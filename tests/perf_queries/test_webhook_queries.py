@@ -1,0 +1,95 @@
+"""Queries of a signed Twilio callback end to end through the test client, once the process has the
+configuration cached. Before the cache and the single contact lock, a final callback took 33 queries."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from campaigns.models import Attempt, RedialRequest, WebhookEvent
+from tests.webhooks.conftest import TWILIO_TOKEN, call_sid, post_twilio, twilio_params
+
+pytestmark = pytest.mark.django_db
+
+# INSERT the event; SAVEPOINT; the request with its campaign and contact; the call id look-up; the mapping;
+# record_attempt: SAVEPOINT, lock, call id again under the lock, history, SAVEPOINT + INSERT + RELEASE,
+# close the dialed request; schedule: decision, cancel, INSERT request, contact; RELEASE; finish the event;
+# RELEASE. In production the outer SAVEPOINT/RELEASE are the request's BEGIN/COMMIT.
+FINAL_CALLBACK_QUERIES = 20
+# INSERT the event; SAVEPOINT; the request; the call id look-up; finish the event; RELEASE.
+DUPLICATE_CALLBACK_QUERIES = 6
+# INSERT the event; SAVEPOINT; the request; lock; the call id look-up; earlier events (one query for both
+# checks); finish the event; RELEASE.
+PROGRESS_CALLBACK_QUERIES = 8
+
+
+@pytest.fixture(autouse=True)
+def webhook_settings(settings):
+    settings.TWILIO_AUTH_TOKEN = TWILIO_TOKEN
+    settings.WEBHOOK_RATE_LIMIT_PER_MINUTE = 100_000
+    # Our own LocMem cache for the rate limit: no query, and no counts shared with other test runs.
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "perfq"}}
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture
+def dialed(campaign, new_contact):
+    """dialed(index): a contact in a call, with the redial request the dialer reported call_sid(index) for."""
+
+    def _make(index: int) -> RedialRequest:
+        return RedialRequest.objects.create(
+            contact=new_contact(),
+            campaign=campaign,
+            due_at=timezone.now() - timedelta(minutes=5),
+            status=RedialRequest.DIALING,
+            provider_call_id=call_sid(index),
+        )
+
+    return _make
+
+
+@pytest.fixture
+def warm(client, dialed):
+    """One call already recorded: this process has the configuration cached, as a running worker has."""
+    dialed(999)
+    assert post_twilio(client, twilio_params(call_sid(999), "no-answer", duration=0)).status_code == 200
+
+
+def test_final_callback_stays_within_its_queries(client, dialed, warm, django_assert_max_num_queries):
+    request = dialed(1)
+    params = twilio_params(call_sid(1), "no-answer", duration=0)
+    with django_assert_max_num_queries(FINAL_CALLBACK_QUERIES):
+        response = post_twilio(client, params)
+    assert response.status_code == 200, response.json()
+    assert response.json()["status"] == WebhookEvent.PROCESSED
+    attempt = Attempt.objects.get(provider_call_id=call_sid(1))
+    assert attempt.decision_reason == "retry"
+    assert RedialRequest.objects.get(contact=request.contact, status=RedialRequest.SCHEDULED).due_at == (
+        attempt.next_attempt_at
+    )
+
+
+def test_duplicate_callback_stays_within_its_queries(client, dialed, warm, django_assert_max_num_queries):
+    dialed(1)
+    params = twilio_params(call_sid(1), "no-answer", duration=0)
+    assert post_twilio(client, params).status_code == 200
+    with django_assert_max_num_queries(DUPLICATE_CALLBACK_QUERIES):
+        response = post_twilio(client, params)
+    assert response.status_code == 200
+    assert response.json()["status"] == WebhookEvent.DUPLICATE
+    assert Attempt.objects.filter(provider_call_id=call_sid(1)).count() == 1
+
+
+def test_progress_callback_stays_within_its_queries(client, dialed, warm, django_assert_max_num_queries):
+    dialed(1)
+    assert post_twilio(client, twilio_params(call_sid(1), "initiated", sequence=0)).status_code == 200
+    with django_assert_max_num_queries(PROGRESS_CALLBACK_QUERIES):
+        response = post_twilio(client, twilio_params(call_sid(1), "ringing", sequence=1))
+    assert response.json()["status"] == WebhookEvent.PROGRESS
+    # An older event arriving late is still recognised as superseded, by the same single query.
+    with django_assert_max_num_queries(PROGRESS_CALLBACK_QUERIES):
+        response = post_twilio(client, twilio_params(call_sid(1), "initiated", sequence=0, at=timezone.now()))
+    assert response.json()["status"] == WebhookEvent.DUPLICATE
+    assert "later SequenceNumber" in WebhookEvent.objects.order_by("-id").first().error
