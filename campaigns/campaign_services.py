@@ -8,12 +8,13 @@ import zoneinfo
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Count, Exists, OuterRef, Q, Subquery
-from django.db.models.functions import TruncHour
+from django.db.models.functions import Reverse, TruncHour
 from django.utils import timezone
 
-from strategies.models import Strategy
+from strategies.models import Outcome, Strategy
 
 from .models import Attempt, BusinessHourWindow, Campaign, Contact, DialPlan, Holiday, RedialRequest
 
@@ -81,21 +82,94 @@ def _move_status(campaign: Campaign, expected: str, new: str) -> bool:
     return bool(changed)
 
 
+# --- Counts of large campaigns -----------------------------------------------------------------
+#
+# Counting a campaign's contacts by status, or its attempts by outcome, reads one index entry per
+# row: a few milliseconds for a small campaign, 50-150 ms per million rows, on every page view.
+# So the counts of a large campaign (COUNTS_CACHE_MIN_ROWS rows or more) are kept in Django's cache
+# for COUNTS_CACHE_SECONDS, keyed per campaign, and the pages label them "as of HH:MM". Small
+# campaigns are counted live on every request: cheap, and they are the ones where someone adds a
+# contact and looks for it at once. Maintained counters would be exact at any size, but they must be
+# updated by every transaction that changes a contact's status (campaigns/services.py, imports,
+# webhooks) and would make those transactions queue on one counter row per campaign and status.
+
+COUNTS_CACHE_SECONDS = 60
+COUNTS_CACHE_MIN_ROWS = 10_000
+
+# ({contact status: n}, when the cached counts were taken, or None when counted just now)
+StatusCounts = tuple[dict[str, int], datetime | None]
+
+
+def _counts_key(kind: str, campaign_id: int, day: date | None = None) -> str:
+    return f"campaigns:counts:{kind}:{campaign_id}{':' + day.isoformat() if day else ''}"
+
+
+def _fresh_counts(entry, now: datetime) -> tuple[dict, datetime] | None:
+    """The (counts, as_of) of a cache entry made at most COUNTS_CACHE_SECONDS before `now`; None when there
+    is no entry, or it is older (the cache's own expiry is not exact) or newer than `now` (a `now` in the
+    past asks for the numbers of then)."""
+    if entry is None:
+        return None
+    as_of, counts = entry
+    if not timedelta(0) <= now - as_of < timedelta(seconds=COUNTS_CACHE_SECONDS):
+        return None
+    return counts, as_of
+
+
+def _store_if_large(key: str, counts: dict, now: datetime) -> None:
+    if sum(counts.values()) >= COUNTS_CACHE_MIN_ROWS:
+        cache.set(key, (now, counts), COUNTS_CACHE_SECONDS)
+
+
+def contact_status_counts(
+    campaign_ids, now: datetime | None = None, *, every_campaign: bool = False
+) -> dict[int, StatusCounts]:
+    """{campaign id: ({contact status: n}, as_of)} for `campaign_ids` (`every_campaign` when they are all the
+    campaigns there are). `as_of` is when cached counts were taken, None for counts taken just now. At most
+    one query: one GROUP BY on the (campaign, status) index over the campaigns without fresh cached counts."""
+    now = now or timezone.now()
+    keys = {campaign_id: _counts_key("contacts", campaign_id) for campaign_id in campaign_ids}
+    cached = cache.get_many(list(keys.values())) if keys else {}
+    result: dict[int, StatusCounts] = {}
+    for campaign_id, key in keys.items():
+        fresh = _fresh_counts(cached.get(key), now)
+        if fresh is not None:
+            result[campaign_id] = fresh
+    missing = [campaign_id for campaign_id in keys if campaign_id not in result]
+    if not missing:
+        return result
+    counted: dict[int, dict[str, int]] = {campaign_id: {} for campaign_id in missing}
+    rows = Contact.objects.order_by()
+    if not (every_campaign and len(missing) == len(keys)):
+        # Not when counting every campaign: with an IN list of all of them PostgreSQL reads the table, without
+        # one it reads the (campaign, status) index alone.
+        rows = rows.filter(campaign_id__in=missing)
+    # COUNT(*), not COUNT(id): the (campaign, status) index holds no id, so counting ids visits every row.
+    for campaign_id, status, n in rows.values_list("campaign_id", "status").annotate(n=Count("*")):
+        if campaign_id in counted:  # not a campaign created since the caller listed them
+            counted[campaign_id][status] = n
+    for campaign_id, counts in counted.items():
+        _store_if_large(keys[campaign_id], counts, now)
+        result[campaign_id] = (counts, None)
+    return result
+
+
+def forget_counts(campaign: Campaign) -> None:
+    """Drop the campaign's cached contact counts, after a change its manager will look for at once."""
+    cache.delete(_counts_key("contacts", campaign.pk))
+
+
 # --- Campaign list -------------------------------------------------------------------------------
 
 
-def campaigns_with_counts():
+def campaigns_with_counts(now: datetime | None = None):
     """Every campaign with `status_counts` {contact status: n}, `status_row` (the counts in
-    Contact.STATUS_CHOICES order) and `contact_total`: two queries in all,
-    the counts from one GROUP BY on the (campaign, status) index."""
+    Contact.STATUS_CHOICES order), `contact_total` and `counts_as_of` (when cached counts were taken,
+    None when counted now): two queries at most, one when every campaign's counts are cached."""
     campaigns = list(Campaign.objects.select_related("dial_plan").order_by("name"))
-    counts: dict[int, dict[str, int]] = {}
-    for campaign_id, status, n in (
-        Contact.objects.order_by().values_list("campaign_id", "status").annotate(n=Count("id"))
-    ):
-        counts.setdefault(campaign_id, {})[status] = n
+    counts = contact_status_counts([campaign.pk for campaign in campaigns], now, every_campaign=True)
     for campaign in campaigns:
-        campaign.status_counts = counts.get(campaign.pk, {})
+        campaign.status_counts, campaign.counts_as_of = counts[campaign.pk]
         campaign.contact_total = sum(campaign.status_counts.values())
         campaign.status_row = [campaign.status_counts.get(code, 0) for code, _ in Contact.STATUS_CHOICES]
     return campaigns
@@ -119,6 +193,9 @@ class Dashboard:
     due_by_hour: list[tuple[datetime, int]]  # local hour start, n; DUE_HOURS rows
     overdue: int
     local_now: datetime
+    # When the cached counts were taken; None when counted for this request.
+    contacts_as_of: datetime | None = None
+    earlier_attempts_as_of: datetime | None = None
 
     @staticmethod
     def rate(connected: int, total: int) -> float | None:
@@ -138,28 +215,54 @@ class Dashboard:
         return sum(n for _, n in self.due_by_hour)
 
 
-def _by_outcome(attempts) -> list[tuple[str, bool, int]]:
-    rows = attempts.order_by().values_list("outcome__name", "outcome__is_connected").annotate(n=Count("id"))
-    return sorted(((name, connected, n) for name, connected, n in rows), key=lambda r: (-r[2], r[0]))
+def _outcome_counts(attempts) -> dict[int, int]:
+    """{outcome id: attempts}: grouped on the outcome id the (campaign, started_at) index covers, without a join."""
+    return dict(attempts.order_by().values_list("outcome_id").annotate(n=Count("*")))
+
+
+def _earlier_outcome_counts(campaign: Campaign, midnight: datetime, now: datetime):
+    """({outcome id: attempts started before the campaign's local midnight}, as_of or None): the campaign's
+    history, cached when large. Keyed by the local date, so a new day starts a new entry."""
+    key = _counts_key("earlier-attempts", campaign.pk, midnight.date())
+    fresh = _fresh_counts(cache.get(key), now)
+    if fresh is not None:
+        return fresh
+    counts = _outcome_counts(Attempt.objects.filter(campaign=campaign, started_at__lt=midnight))
+    _store_if_large(key, counts, now)
+    return counts, None
+
+
+def _named(counts: dict[int, int], outcomes: dict[int, tuple[str, bool]]) -> list[tuple[str, bool, int]]:
+    rows = ((*outcomes[outcome_id], n) for outcome_id, n in counts.items() if n)
+    return sorted(rows, key=lambda r: (-r[2], r[0]))
 
 
 def campaign_dashboard(campaign: Campaign, now: datetime | None = None) -> Dashboard:
-    """The campaign's numbers in five queries, whatever its size: contacts by status, attempts by
-    outcome today (the campaign's local day) and overall, retries due per hour for the next
-    DUE_HOURS hours, and the overdue ones."""
+    """The campaign's numbers in at most six queries, whatever its size: contacts by status, attempts by
+    outcome today (the campaign's local day, up to `now`) and over the campaign, retries due per hour for
+    the next DUE_HOURS hours, and the overdue ones.
+
+    Today's attempts are counted live through the (campaign, started_at) index, so they cost a day's
+    rows, not the campaign's. "Over the campaign" is the earlier days' counts plus today's, and the
+    earlier days' counts and the contacts by status come from the cache when the campaign is large
+    (see COUNTS_CACHE_MIN_ROWS): `contacts_as_of` and `earlier_attempts_as_of` say when they were taken.
+    """
     now = now or timezone.now()
     zone = zoneinfo.ZoneInfo(campaign.zone)
     local_now = now.astimezone(zone)
     midnight = local_now.replace(hour=0, minute=0, second=0, microsecond=0)
 
-    status_counts = dict(
-        Contact.objects.filter(campaign=campaign).order_by().values_list("status").annotate(n=Count("id"))
-    )
+    status_counts, contacts_as_of = contact_status_counts([campaign.pk], now)[campaign.pk]
     contacts_by_status = [(code, label, status_counts.get(code, 0)) for code, label in Contact.STATUS_CHOICES]
 
-    attempts = Attempt.objects.filter(campaign=campaign)
-    today = _by_outcome(attempts.filter(started_at__gte=midnight, started_at__lte=now))
-    overall = _by_outcome(attempts)
+    today = _outcome_counts(Attempt.objects.filter(campaign=campaign, started_at__gte=midnight, started_at__lte=now))
+    earlier, earlier_as_of = _earlier_outcome_counts(campaign, midnight, now)
+    overall = {outcome_id: earlier.get(outcome_id, 0) + today.get(outcome_id, 0) for outcome_id in {*earlier, *today}}
+    outcomes = {
+        pk: (name, connected)
+        for pk, name, connected in Outcome.objects.filter(pk__in=overall).values_list("pk", "name", "is_connected")
+    }
+    today_rows, overall_rows = _named(today, outcomes), _named(overall, outcomes)
 
     hour_start = local_now.replace(minute=0, second=0, microsecond=0)
     horizon = hour_start + timedelta(hours=DUE_HOURS)
@@ -182,15 +285,17 @@ def campaign_dashboard(campaign: Campaign, now: datetime | None = None) -> Dashb
     return Dashboard(
         contacts_by_status=contacts_by_status,
         contact_total=sum(status_counts.values()),
-        today_by_outcome=today,
-        all_by_outcome=overall,
-        today_total=sum(r[2] for r in today),
-        today_connected=sum(r[2] for r in today if r[1]),
-        all_total=sum(r[2] for r in overall),
-        all_connected=sum(r[2] for r in overall if r[1]),
+        today_by_outcome=today_rows,
+        all_by_outcome=overall_rows,
+        today_total=sum(r[2] for r in today_rows),
+        today_connected=sum(r[2] for r in today_rows if r[1]),
+        all_total=sum(r[2] for r in overall_rows),
+        all_connected=sum(r[2] for r in overall_rows if r[1]),
         due_by_hour=due_by_hour,
         overdue=overdue,
         local_now=local_now,
+        contacts_as_of=contacts_as_of,
+        earlier_attempts_as_of=earlier_as_of,
     )
 
 
@@ -212,7 +317,13 @@ class ContactPage:
 
 
 def filter_contacts(campaign: Campaign, *, q: str = "", status: str = "", zone: str = "", callback: str = ""):
-    """The campaign's contacts matching the list's filters (unordered, unsliced)."""
+    """The campaign's contacts matching the list's filters (unordered, unsliced).
+
+    `q` of three digits or more (and no letters) matches phone numbers by their start or end, else names
+    by any part, case-insensitively. On PostgreSQL both searches use indexes (migration 0006): the start
+    a (campaign, phone) pattern index, the end the same over the reversed number, and names a trigram
+    index; a name query shorter than three characters has no trigram and scans the campaign's contacts.
+    """
     contacts = Contact.objects.filter(campaign=campaign)
     if status:
         contacts = contacts.filter(status=status)
@@ -229,8 +340,11 @@ def filter_contacts(campaign: Campaign, *, q: str = "", status: str = "", zone: 
     if q:
         digits = "".join(ch for ch in q if ch.isdigit())
         if digits and len(digits) >= 3 and not any(ch.isalpha() for ch in q):
-            # A number: match E.164 by its start (with or without the +) or its end (local digits).
-            contacts = contacts.filter(Q(phone__startswith="+" + digits) | Q(phone__endswith=digits))
+            # A number: match E.164 by its start (with or without the +) or its end (local digits). The end
+            # is matched as the start of the reversed number: a LIKE '%digits' can use no index.
+            contacts = contacts.alias(phone_reversed=Reverse("phone")).filter(
+                Q(phone__startswith="+" + digits) | Q(phone_reversed__startswith=digits[::-1])
+            )
         else:
             contacts = contacts.filter(name__icontains=q)
     return contacts

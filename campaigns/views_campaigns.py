@@ -39,11 +39,14 @@ def _can(request, permission: str) -> bool:
 
 @permission_required(VIEW_CAMPAIGN, raise_exception=True)
 def campaign_list(request):
+    campaigns = campaign_services.campaigns_with_counts()
     return render(
         request,
         "campaigns/campaign_list.html",
         {
-            "campaigns": campaign_services.campaigns_with_counts(),
+            "campaigns": campaigns,
+            # The oldest cached counts on the page, None when every campaign was counted just now.
+            "counts_as_of": min((c.counts_as_of for c in campaigns if c.counts_as_of), default=None),
             "statuses": Contact.STATUS_CHOICES,
             "can_add": _can(request, "campaigns.add_campaign"),
         },
@@ -216,6 +219,8 @@ def contact_create(request, pk: int):
         except ValidationError as error:
             _add_service_errors(form, error)
         else:
+            # Whoever adds a contact by hand looks for it in the counts next.
+            campaign_services.forget_counts(campaign)
             messages.success(request, f"{contact.name or contact.phone} added.")
             return redirect("campaigns:contact_detail", pk=pk, contact_pk=contact.pk)
     return render(request, "campaigns/contact_form.html", {"campaign": campaign, "form": form})
@@ -277,6 +282,7 @@ def contact_do_not_call(request, pk: int, contact_pk: int):
     if not form.is_valid():
         return _contact_detail_page(request, contact, dnc_form=form, status=400)
     services.set_do_not_call(contact, by=request.user, reason=form.cleaned_data["reason"])
+    campaign_services.forget_counts(contact.campaign)
     messages.success(request, f"{contact.name or contact.phone} will not be called again; open callbacks cancelled.")
     return redirect("campaigns:contact_detail", pk=pk, contact_pk=contact_pk)
 
