@@ -4,7 +4,8 @@ Run: DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres .venv/bin/python b
 
 Creates (drops first) the scratch database `bench_webhooks` on DATABASE_URL's server, migrates it, seeds
 one campaign open around the clock with CALLS contacts, each with a redial request the dialer reported a
-CallSid for, then starts `gunicorn retryadmin.wsgi -w 2` on a free port and drives it from a threaded
+CallSid for, then starts `gunicorn retryadmin.wsgi -w 2` on a free port (with `--conn-max-age N`, persistent
+database connections, to show what a new connection per request costs) and drives it from a threaded
 Python client (one requests.Session per thread):
 
 1. the Twilio endpoint: for every call `initiated`, `ringing` and a final `no-answer` (each signed with
@@ -98,7 +99,7 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_gunicorn(port: int) -> subprocess.Popen:
+def start_gunicorn(port: int, conn_max_age: int | None = None) -> subprocess.Popen:
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "retryadmin.settings.local",
@@ -106,6 +107,9 @@ def start_gunicorn(port: int) -> subprocess.Popen:
         "TWILIO_AUTH_TOKEN": TOKEN,
         "WEBHOOK_RATE_LIMIT_PER_MINUTE": str(10**9),
     }
+    if conn_max_age is not None:
+        # django-environ reads CONN_MAX_AGE from the URL: persistent connections, which the settings do not use.
+        env["DATABASE_URL"] = f"{os.environ['DATABASE_URL']}?conn_max_age={conn_max_age}"
     process = subprocess.Popen(
         [
             str(ROOT / ".venv/bin/gunicorn"),
@@ -206,13 +210,19 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--calls", type=int, default=1000)
     parser.add_argument("--threads", type=int, default=8)
+    parser.add_argument(
+        "--conn-max-age",
+        type=int,
+        default=None,
+        help="give the gunicorn workers persistent database connections (seconds); default: as the settings say",
+    )
     args = parser.parse_args()
 
     use_scratch_database(SCRATCH_DB)
     sids = seed(args.calls)
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    server = start_gunicorn(port)
+    server = start_gunicorn(port, args.conn_max_age)
     try:
         jobs = twilio_requests(base, sids)
         drive(base, [None] * 50, 2, "healthz")  # warm both workers up
@@ -240,9 +250,10 @@ def main() -> None:
         "attempts": attempts,
         "open_redial_requests": open_requests,
         "events_stored": WebhookEvent.objects.count(),
+        "conn_max_age": args.conn_max_age,
         "load_1m": os.getloadavg()[0],
     }
-    print(f"threads={args.threads} gunicorn workers=2 database={SCRATCH_DB}")
+    print(f"threads={args.threads} gunicorn workers=2 database={SCRATCH_DB} conn_max_age={args.conn_max_age}")
     print(
         f"twilio webhook: {result['webhook_per_second']} events/s, p50 {result['webhook_p50_ms']} ms, "
         f"p99 {result['webhook_p99_ms']} ms, {hook_errors} non-2xx"
