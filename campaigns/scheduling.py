@@ -15,20 +15,18 @@ from django.db.models import Subquery
 
 from strategies.durations import Delay
 from strategies.engine import (
-    STRATEGY_LADDER,
     AllowedTime,
     AttemptRecord,
     Calendar,
-    CallResultInfo,
     Catalog,
     Decision,
-    OutcomeInfo,
     StrategySpec,
     Window,
     decide,
     next_allowed_at,
 )
-from strategies.models import CallResult, LadderStep, Outcome, Strategy, StrategyRule
+from strategies.models import Strategy
+from strategies.services import catalog_from_db, spec_from_strategy
 
 from .models import Attempt, BusinessHourWindow, Campaign, Contact, Holiday, SchedulingConfigVersion
 
@@ -108,21 +106,7 @@ def _cached(token: str | None, key: tuple, build: Callable[[], T]) -> T:
 def catalog() -> Catalog:
     """The outcomes and call results as they are in the database now, inactive ones included (old
     attempts may use them). Cached per process under the configuration token (one query to read it)."""
-    return _cached(config_token(), ("catalog",), _build_catalog)
-
-
-def _build_catalog() -> Catalog:
-    outcomes = {
-        code: OutcomeInfo(code, name, is_connected, is_final)
-        for code, name, is_connected, is_final in Outcome.objects.values_list(
-            "code", "name", "is_connected", "is_final"
-        )
-    }
-    call_results = {
-        code: CallResultInfo(code, name, handling)
-        for code, name, handling in CallResult.objects.values_list("code", "name", "handling")
-    }
-    return Catalog(outcomes, call_results)
+    return _cached(config_token(), ("catalog",), catalog_from_db)
 
 
 def calendar_for(campaign: Campaign, business_hours=None, holidays=None) -> Calendar:
@@ -153,6 +137,7 @@ def calendar_for(campaign: Campaign, business_hours=None, holidays=None) -> Cale
         short_call_seconds=campaign.short_call_seconds,
         opening_delay=Delay(campaign.opening_delay_minutes, "m"),
         end_at=campaign.ends_at,
+        start_at=campaign.starts_at,
     )
 
 
@@ -175,25 +160,7 @@ def cached_calendar(campaign: Campaign, token: str | None) -> Calendar:
 
 def strategy_spec(strategy: Strategy | None) -> StrategySpec | None:
     """The strategy as the engine sees it, read from the database; None when there is no strategy."""
-    if strategy is None:
-        return None
-    if strategy.kind == Strategy.LADDER:
-        steps = [
-            None if amount is None else Delay(amount, unit)
-            for amount, unit in LadderStep.objects.filter(strategy=strategy)
-            .order_by("position")
-            .values_list("amount", "unit")
-        ]
-        keys = frozenset(strategy.ladder_outcomes.values_list("code", flat=True))
-        return StrategySpec(STRATEGY_LADDER, ladder_keys=keys, ladder_steps=tuple(steps), name=strategy.name)
-    rules = {}
-    for outcome_code, result_code, amount, unit in StrategyRule.objects.filter(strategy=strategy).values_list(
-        "outcome__code", "call_result__code", "amount", "unit"
-    ):
-        key = outcome_code if strategy.kind == Strategy.TELEPHONY else result_code
-        if key:
-            rules[key] = Delay(amount, unit)
-    return StrategySpec(strategy.kind, rules, name=strategy.name)
+    return None if strategy is None else spec_from_strategy(strategy)
 
 
 def attempt_records(contact: Contact, campaign: Campaign, up_to_number: int | None = None) -> list[AttemptRecord]:
@@ -250,7 +217,7 @@ def decide_from_history(
     return decide(
         calendar,
         list(history),
-        _cached(token, ("catalog",), _build_catalog),
+        _cached(token, ("catalog",), catalog_from_db),
         telephony,
         business,
         contact_zone(attempt.contact),

@@ -10,7 +10,17 @@ from django.db import transaction
 from django.db.models import Count, ProtectedError
 
 from .durations import MAX_DELAY_SECONDS, UNIT_SECONDS, Delay, resolve_wall_time
-from .engine import AttemptRecord, Calendar, Catalog, Decision, StrategySpec, Window, decide
+from .engine import (
+    AttemptRecord,
+    Calendar,
+    CallResultInfo,
+    Catalog,
+    Decision,
+    OutcomeInfo,
+    StrategySpec,
+    Window,
+    decide,
+)
 from .models import CallResult, LadderStep, Outcome, ProviderMapping, Strategy, StrategyRule
 
 FALLBACK_OUTCOME_CODE = "platform.customer_call_failed"
@@ -261,21 +271,41 @@ def save_strategy(
 
 
 def spec_from_strategy(strategy: Strategy) -> StrategySpec:
-    """The engine's view of a saved strategy."""
+    """The engine's view of a saved strategy: the one builder the preview, the admin and the campaigns'
+    scheduling share. Rules are keyed by outcome code (telephony) or call result code (business)."""
     if strategy.kind == Strategy.LADDER:
-        steps = [None if s.amount is None else Delay(s.amount, s.unit) for s in strategy.ladder_steps.all()]
-        keys = [o.code for o in strategy.ladder_outcomes.all()]
-        return StrategySpec(Strategy.LADDER, ladder_keys=frozenset(keys), ladder_steps=tuple(steps), name=strategy.name)
+        steps = [
+            None if amount is None else Delay(amount, unit)
+            for amount, unit in LadderStep.objects.filter(strategy=strategy)
+            .order_by("position")
+            .values_list("amount", "unit")
+        ]
+        keys = frozenset(strategy.ladder_outcomes.values_list("code", flat=True))
+        return StrategySpec(Strategy.LADDER, ladder_keys=keys, ladder_steps=tuple(steps), name=strategy.name)
     rules = {}
-    for rule in strategy.rules.select_related("outcome", "call_result"):
-        key = rule.outcome.code if rule.outcome_id else rule.call_result.code
-        rules[key] = Delay(rule.amount, rule.unit)
+    for outcome_code, result_code, amount, unit in StrategyRule.objects.filter(strategy=strategy).values_list(
+        "outcome__code", "call_result__code", "amount", "unit"
+    ):
+        key = outcome_code if strategy.kind == Strategy.TELEPHONY else result_code
+        if key:
+            rules[key] = Delay(amount, unit)
     return StrategySpec(strategy.kind, rules, name=strategy.name)
 
 
 def catalog_from_db() -> Catalog:
-    """The engine's catalog from the database (outcomes admins added included)."""
-    return Catalog.from_rows(Outcome.objects.all(), CallResult.objects.all())
+    """The engine's catalog from the database: every outcome and call result, inactive and admin-added
+    ones included (old attempts may use them)."""
+    outcomes = {
+        code: OutcomeInfo(code, name, is_connected, is_final)
+        for code, name, is_connected, is_final in Outcome.objects.values_list(
+            "code", "name", "is_connected", "is_final"
+        )
+    }
+    call_results = {
+        code: CallResultInfo(code, name, handling)
+        for code, name, handling in CallResult.objects.values_list("code", "name", "handling")
+    }
+    return Catalog(outcomes, call_results)
 
 
 # The preview's sample campaign. Connected sample attempts use this outcome and talk long enough not to be short.
