@@ -86,3 +86,26 @@ def test_a_lead_after_the_campaign_end_is_refused(make_campaign):
     with pytest.raises(RedialRefused, match="no allowed calling time"):
         queue_lead(campaign=campaign, contact=contact, now=local(0, 13))
     assert not RedialRequest.objects.exists()
+
+
+def test_a_lead_before_the_campaign_starts_waits_for_the_start(make_campaign):
+    campaign = make_campaign(starts_at=local(2, 12), opening_delay_minutes=0, queue_spacing_seconds=30)
+    first = queue_lead(
+        campaign=campaign, contact=create_contact(campaign=campaign, phone="+442079460101"), now=local(0, 10)
+    )
+    second = queue_lead(
+        campaign=campaign, contact=create_contact(campaign=campaign, phone="+442079460102"), now=local(0, 11)
+    )
+    assert first.due_at == local(2, 12)
+    assert second.due_at == local(2, 12, 0, 30)
+    assert "before the campaign starts" in first.explanation
+
+
+def test_a_retry_never_lands_before_the_campaign_starts(make_campaign):
+    campaign = make_campaign(starts_at=local(1, 15))
+    contact = create_contact(campaign=campaign, phone="+442079460103")
+    attempt, _ = record_attempt(
+        campaign=campaign, contact=contact, outcome=outcome(NO_ANSWER), started_at=local(1, 9), now=local(1, 9)
+    )
+    attempt.refresh_from_db()
+    assert attempt.next_attempt_at == local(1, 15)
