@@ -3,6 +3,7 @@ models of the list, the dashboard and the contact list (each a bounded number of
 
 from __future__ import annotations
 
+import logging
 import secrets
 import zoneinfo
 from dataclasses import dataclass
@@ -17,6 +18,8 @@ from django.utils import timezone
 from strategies.models import Outcome, Strategy
 
 from .models import Attempt, BusinessHourWindow, Campaign, Contact, DialPlan, Holiday, RedialRequest
+
+logger = logging.getLogger(__name__)
 
 
 def generate_lead_api_key() -> str:
@@ -100,6 +103,23 @@ COUNTS_CACHE_MIN_ROWS = 10_000
 StatusCounts = tuple[dict[str, int], datetime | None]
 
 
+def _cached_entries(keys: list[str]) -> dict:
+    """The cache's entries for `keys`; none when the cache is down (the counts are then taken live)."""
+    try:
+        return cache.get_many(keys) if keys else {}
+    except Exception:
+        logger.warning("count cache unavailable; counting live", exc_info=True)
+        return {}
+
+
+def _cache_write(write, *args) -> None:
+    """A cache write or delete that a cache outage cannot turn into an error page."""
+    try:
+        write(*args)
+    except Exception:
+        logger.warning("count cache unavailable; not stored", exc_info=True)
+
+
 def _counts_key(kind: str, campaign_id: int, day: date | None = None) -> str:
     return f"campaigns:counts:{kind}:{campaign_id}{':' + day.isoformat() if day else ''}"
 
@@ -118,7 +138,7 @@ def _fresh_counts(entry, now: datetime) -> tuple[dict, datetime] | None:
 
 def _store_if_large(key: str, counts: dict, now: datetime) -> None:
     if sum(counts.values()) >= COUNTS_CACHE_MIN_ROWS:
-        cache.set(key, (now, counts), COUNTS_CACHE_SECONDS)
+        _cache_write(cache.set, key, (now, counts), COUNTS_CACHE_SECONDS)
 
 
 def contact_status_counts(
@@ -129,7 +149,7 @@ def contact_status_counts(
     one query: one GROUP BY on the (campaign, status) index over the campaigns without fresh cached counts."""
     now = now or timezone.now()
     keys = {campaign_id: _counts_key("contacts", campaign_id) for campaign_id in campaign_ids}
-    cached = cache.get_many(list(keys.values())) if keys else {}
+    cached = _cached_entries(list(keys.values()))
     result: dict[int, StatusCounts] = {}
     for campaign_id, key in keys.items():
         fresh = _fresh_counts(cached.get(key), now)
@@ -156,7 +176,7 @@ def contact_status_counts(
 
 def forget_counts(campaign: Campaign) -> None:
     """Drop the campaign's cached contact counts, after a change its manager will look for at once."""
-    cache.delete(_counts_key("contacts", campaign.pk))
+    _cache_write(cache.delete, _counts_key("contacts", campaign.pk))
 
 
 # --- Campaign list -------------------------------------------------------------------------------
@@ -224,7 +244,7 @@ def _earlier_outcome_counts(campaign: Campaign, midnight: datetime, now: datetim
     """({outcome id: attempts started before the campaign's local midnight}, as_of or None): the campaign's
     history, cached when large. Keyed by the local date, so a new day starts a new entry."""
     key = _counts_key("earlier-attempts", campaign.pk, midnight.date())
-    fresh = _fresh_counts(cache.get(key), now)
+    fresh = _fresh_counts(_cached_entries([key]).get(key), now)
     if fresh is not None:
         return fresh
     counts = _outcome_counts(Attempt.objects.filter(campaign=campaign, started_at__lt=midnight))

@@ -128,3 +128,19 @@ def test_list_page_says_when_cached_counts_were_taken(client, campaign, campaign
     page = client.get(reverse("campaigns:list"))
     assert page.context["counts_as_of"] is not None
     assert "counted once a minute: as of " in page.content.decode()
+
+
+def test_list_and_dashboard_count_live_when_the_cache_is_down(client, campaign, campaign_manager, monkeypatch):
+    class BrokenCache:
+        def __getattr__(self, name):
+            def fail(*args, **kwargs):
+                raise ConnectionError("cache server unreachable")
+
+            return fail
+
+    Contact.objects.create(campaign=campaign, phone="+442079460201")
+    monkeypatch.setattr(campaign_services, "cache", BrokenCache())
+    client.force_login(campaign_manager)
+    assert client.get(reverse("campaigns:list")).status_code == 200
+    assert client.get(reverse("campaigns:detail", args=[campaign.pk])).status_code == 200
+    assert campaign_services.contact_status_counts([campaign.pk])[campaign.pk][0] == {"pending": 1}
