@@ -25,6 +25,7 @@ from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
+from .campaign_services import forget_counts
 from .models import Campaign, Contact, ImportJob
 
 logger = logging.getLogger(__name__)
@@ -383,6 +384,9 @@ class _Run:
     def finish(self, status: str, message: str) -> None:
         self.errors.sort(key=lambda e: (e["row"], e["field"]))
         self.save_progress(status=status, message=message, errors=self.errors, finished_at=timezone.now())
+        if self.imported:
+            # The manager looks at the campaign's counts right after an import: no minute-old cache then.
+            forget_counts(self.job.campaign)
 
 
 def _chunks(records, size: int):
