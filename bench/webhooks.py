@@ -108,7 +108,7 @@ def start_gunicorn(port: int, conn_max_age: int | None = None) -> subprocess.Pop
         "WEBHOOK_RATE_LIMIT_PER_MINUTE": str(10**9),
     }
     if conn_max_age is not None:
-        # django-environ reads CONN_MAX_AGE from the URL: persistent connections, which the settings do not use.
+        # django-environ reads CONN_MAX_AGE from the URL, and it wins over the settings' default.
         env["DATABASE_URL"] = f"{os.environ['DATABASE_URL']}?conn_max_age={conn_max_age}"
     process = subprocess.Popen(
         [
@@ -214,7 +214,7 @@ def main() -> None:
         "--conn-max-age",
         type=int,
         default=None,
-        help="give the gunicorn workers persistent database connections (seconds); default: as the settings say",
+        help="database connection lifetime of the gunicorn workers in seconds (0: one per request); default 60",
     )
     args = parser.parse_args()
 
