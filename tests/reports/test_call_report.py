@@ -14,6 +14,7 @@ from strategies.models import CallResult, Outcome
 pytestmark = pytest.mark.django_db
 URL = "/campaigns/report/"
 CSV_URL = "/campaigns/report/export.csv"
+SUMMARY_URL = "/campaigns/report/summary/"
 DAY = {"date_from": "2026-03-10", "date_to": "2026-03-10"}
 
 
@@ -178,14 +179,21 @@ def test_summary_line_on_the_page(client, supervisor, mumbai, make_attempt, conn
     at = datetime(2026, 3, 10, 8, 0, tzinfo=UTC)
     make_attempt(mumbai, at)
     make_attempt(mumbai, at, outcome=connected, duration_seconds=60)
-    body = get(client, supervisor, **DAY).content.decode()
+    page = get(client, supervisor, **DAY).content.decode()
+    assert 'hx-get="/campaigns/report/summary/?' in page and "Connect rate" in page
+    body = get(client, supervisor, SUMMARY_URL, **DAY).content.decode()
     assert "Connect rate" in body and "50.0%" in body
 
 
 def test_empty_report_has_no_rate(client, supervisor):
-    response = get(client, supervisor, **DAY)
+    response = get(client, supervisor, SUMMARY_URL, **DAY)
     assert response.context["summary"].connect_rate is None
-    assert "No calls match these filters." in response.content.decode()
+    assert "No calls match these filters." in get(client, supervisor, **DAY).content.decode()
+
+
+def test_summary_refuses_bad_filters_and_other_personas(client, supervisor, agent):
+    assert get(client, supervisor, SUMMARY_URL, source="carrier-pigeon").status_code == 400
+    assert get(client, agent, SUMMARY_URL, **DAY).status_code == 403
 
 
 def test_no_dates_means_the_last_seven_local_days():
