@@ -322,22 +322,31 @@ class _DailyWindows:
                     hi = min(seg_end, wall_end - offset)
                     if lo < hi:
                         found.append((lo, hi))
-        found.sort()
-        merged: list[tuple[int, int]] = []
-        for lo, hi in found:
-            if merged and lo <= merged[-1][1]:
-                merged[-1] = (merged[-1][0], max(hi, merged[-1][1]))
-            else:
-                merged.append((lo, hi))
-        result = tuple(merged)
-        if len(self._days) > 20_000:
-            self._days.clear()
-        self._days[ordinal] = result
-        return result
+        return _remember_day(self._days, ordinal, _merged(found))
 
     def contains(self, ts: float) -> bool:
         ordinal = _local_ordinal(self.zone, ts)
         return any(lo <= ts < hi for lo, hi in self.intervals(ordinal))
+
+
+def _merged(intervals: list[tuple[int, int]]) -> tuple[tuple[int, int], ...]:
+    """`intervals` sorted, with overlapping and touching ones joined."""
+    intervals.sort()
+    merged: list[tuple[int, int]] = []
+    for lo, hi in intervals:
+        if merged and lo <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(hi, merged[-1][1]))
+        else:
+            merged.append((lo, hi))
+    return tuple(merged)
+
+
+def _remember_day(days: dict, ordinal: int, intervals: tuple[tuple[int, int], ...]) -> tuple[tuple[int, int], ...]:
+    # A bound on the per-day cache: a long-running worker sees ever new dates.
+    if len(days) > 20_000:
+        days.clear()
+    days[ordinal] = intervals
+    return intervals
 
 
 class _Intersection:
@@ -366,18 +375,7 @@ class _Intersection:
                     start, end = max(start, lo), min(end, hi)
                     if start < end:
                         found.append((start, end))
-        found.sort()
-        merged: list[tuple[int, int]] = []
-        for lo, hi in found:
-            if merged and lo <= merged[-1][1]:
-                merged[-1] = (merged[-1][0], max(hi, merged[-1][1]))
-            else:
-                merged.append((lo, hi))
-        result = tuple(merged)
-        if len(self._days) > 20_000:
-            self._days.clear()
-        self._days[ordinal] = result
-        return result
+        return _remember_day(self._days, ordinal, _merged(found))
 
 
 _INTERSECTIONS: dict[tuple[_DailyWindows, _DailyWindows], _Intersection] = {}
