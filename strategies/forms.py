@@ -223,7 +223,32 @@ class RuleForm(forms.ModelForm):
         return cleaned
 
 
-class BaseRuleFormSet(BaseInlineFormSet):
+class _StrategyPartsFormSet(BaseInlineFormSet):
+    """What the rule and ladder-step formsets share: the strategy's type and the rows to be saved."""
+
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        safe_id_fields(form)
+
+    @property
+    def kind(self) -> str:
+        return getattr(self.instance, "kind", "") or ""
+
+    def live_forms(self) -> list:
+        """The rows that will be saved: valid so far, not deleted, not an untouched extra row."""
+        rows = []
+        for form in self.forms:
+            if self.can_delete and self._should_delete_form(form):
+                continue
+            if not form.has_changed() and form.empty_permitted:
+                continue
+            if not hasattr(form, "cleaned_data"):
+                continue
+            rows.append(form)
+        return rows
+
+
+class BaseRuleFormSet(_StrategyPartsFormSet):
     """The rules of a telephony or business strategy, checked with the services' `check_*`.
 
     The strategy's type is `self.instance.kind` (the parent form has put the submitted type there when it
@@ -261,27 +286,6 @@ class BaseRuleFormSet(BaseInlineFormSet):
         )
         self.add_fields(form, None)
         return form
-
-    def add_fields(self, form, index):
-        super().add_fields(form, index)
-        safe_id_fields(form)
-
-    @property
-    def kind(self) -> str:
-        return getattr(self.instance, "kind", "") or ""
-
-    def live_forms(self) -> list:
-        """The rows that will be saved: valid so far, not deleted, not an untouched extra row."""
-        rows = []
-        for form in self.forms:
-            if self.can_delete and self._should_delete_form(form):
-                continue
-            if not form.has_changed() and form.empty_permitted:
-                continue
-            if not hasattr(form, "cleaned_data"):
-                continue
-            rows.append(form)
-        return rows
 
     def clean(self):
         super().clean()
@@ -358,29 +362,14 @@ class AdminLadderStepForm(LadderStepForm):
         return forms.ModelForm.has_changed(self)
 
 
-class BaseLadderStepFormSet(BaseInlineFormSet):
+class BaseLadderStepFormSet(_StrategyPartsFormSet):
     """The steps of a ladder, in row order (the supervisor screen) or by position (the admin)."""
 
     strict_kind = True
 
-    def add_fields(self, form, index):
-        super().add_fields(form, index)
-        safe_id_fields(form)
-
-    @property
-    def kind(self) -> str:
-        return getattr(self.instance, "kind", "") or ""
-
     def ordered_forms(self) -> list:
-        forms_ = []
-        for form in self.forms:
-            if self.can_delete and self._should_delete_form(form):
-                continue
-            if form.empty_permitted and not form.has_changed():
-                continue
-            if not hasattr(form, "cleaned_data"):
-                continue
-            forms_.append(form)
+        """live_forms() in step order: row order on the screen, by position in the admin."""
+        forms_ = self.live_forms()
         if "position" in self.form.base_fields:
             forms_.sort(key=lambda f: f.cleaned_data.get("position") or 0)
         return forms_
