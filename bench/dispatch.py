@@ -23,29 +23,13 @@ import os
 import sys
 import time
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.scratch import use_scratch_database  # noqa: E402
+
 SCRATCH_DB = "bench_dispatch"
-
-
-def use_scratch_database(name: str) -> str:
-    """Drop and create database `name` on DATABASE_URL's server; point DATABASE_URL at it. Returns the URL."""
-    import psycopg
-
-    url = os.environ.get("DATABASE_URL", "")
-    if not url.startswith("postgres"):
-        sys.exit("DATABASE_URL must point at a PostgreSQL server (postgres://...)")
-    parts = urlsplit(url)
-    admin = urlunsplit(parts._replace(path="/postgres"))
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
-    scratch = urlunsplit(parts._replace(path=f"/{name}"))
-    os.environ["DATABASE_URL"] = scratch
-    return scratch
 
 
 def setup_django(settings_module="retryadmin.settings.local"):

@@ -31,31 +31,16 @@ import time
 from datetime import UTC, datetime
 from email.utils import format_datetime
 from pathlib import Path
-from urllib.parse import urlencode, urlsplit, urlunsplit
+from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.scratch import use_scratch_database  # noqa: E402
+
 SCRATCH_DB = "bench_webhooks"
 TOKEN = "bench-twilio-token"
 PATH = "/webhooks/twilio/status/"
-
-
-def use_scratch_database(name: str) -> str:
-    """Drop and create database `name` on DATABASE_URL's server; point DATABASE_URL at it. Returns the URL."""
-    import psycopg
-
-    url = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
-    if not url.startswith("postgres"):
-        sys.exit("DATABASE_URL must point at a PostgreSQL server (postgres://...)")
-    parts = urlsplit(url)
-    admin = urlunsplit(parts._replace(path="/postgres"))
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
-    scratch = urlunsplit(parts._replace(path=f"/{name}"))
-    os.environ["DATABASE_URL"] = scratch
-    return scratch
 
 
 def seed(calls: int) -> list[str]:
@@ -218,7 +203,7 @@ def main() -> None:
     )
     args = parser.parse_args()
 
-    use_scratch_database(SCRATCH_DB)
+    use_scratch_database(SCRATCH_DB, "postgres://postgres@127.0.0.1:5432/postgres")
     sids = seed(args.calls)
     port = free_port()
     base = f"http://127.0.0.1:{port}"
