@@ -22,7 +22,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from retryadmin.personas import AGENT
-from strategies.durations import ZERO, Delay, add_delay
+from strategies.durations import ZERO, add_delay, format_delay
 from strategies.engine import (
     REASON_ENDED,
     REASON_FINAL,
@@ -705,7 +705,7 @@ def redial_from_call_result(attempt: Attempt, *, agent, now: datetime | None = N
         candidate = add_delay(started_from, delay, _zone(campaign.zone))
         allowed = scheduling.next_allowed_for(campaign, contact, candidate, calendar=calendar)
         text = f"{result.name} at {_local_clock(started_from, campaign.zone, started_from)}" + (
-            f" +{_delay_text(delay)} redial delay" if is_redial else ""
+            f" +{format_delay(delay)} redial delay" if is_redial else ""
         )
         if allowed is None:
             reason = _reason_when_nothing_allowed(campaign, candidate)
@@ -729,10 +729,6 @@ def redial_from_call_result(attempt: Attempt, *, agent, now: datetime | None = N
         )
         _mark_scheduled(contact)
     return request
-
-
-def _delay_text(delay: Delay) -> str:
-    return f"{delay.amount}{delay.unit}"
 
 
 # --------------------------------------------------------------------------------------------------
