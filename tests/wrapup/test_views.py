@@ -1,6 +1,7 @@
 """The workspace pages: each button, the forms' errors, privacy (404) and access (403)."""
 
-from datetime import timedelta
+from datetime import UTC, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.urls import reverse
@@ -196,3 +197,30 @@ def test_own_call_and_redial_pages(agent_client, agent, campaign, make_contact):
     redial = services.add_wrap_up_redial(agent, attempt, due_at=timezone.now() + timedelta(hours=2), personal=True)
     assert "Rahul Verma" in agent_client.get(reverse("wrapup:attempt", args=[attempt.pk])).text
     assert "Personal redial" in agent_client.get(reverse("wrapup:redial", args=[redial.pk])).text
+
+
+def test_workspace_times_are_in_the_campaign_zone_not_utc(agent_client, agent, make_campaign, make_contact):
+    """Kolkata is UTC+05:30: the wrap-up deadline, the attempt history and the agent's redials read in IST."""
+    campaign = make_campaign(zone="Asia/Kolkata")
+    attempt = wrap_up(agent, campaign, make_contact(campaign))
+    session = AgentSession.objects.get(agent=agent)
+    local_deadline = session.wrap_up_deadline_at.astimezone(ZoneInfo("Asia/Kolkata"))
+    utc_deadline = session.wrap_up_deadline_at.astimezone(UTC)
+    response = agent_client.get(WORKSPACE)
+    assert f"Ends automatically at {local_deadline:%H:%M:%S} (Asia/Kolkata)" in response.text
+    assert f"{utc_deadline:%H:%M:%S}" not in response.text
+    assert "When (Asia/Kolkata)" in response.text and "(UTC)" not in response.text
+
+    tomorrow = (timezone.now().astimezone(ZoneInfo("Asia/Kolkata")) + timedelta(days=1)).date()
+    agent_client.post(
+        reverse("wrapup:add_redial", args=[attempt.pk]),
+        {"date": tomorrow.isoformat(), "hour": "10", "minute": "30", "owner": "personal"},
+    )
+    redial = RedialRequest.objects.get(contact=attempt.contact, status="scheduled", owner=agent)
+    response = agent_client.get(WORKSPACE)
+    assert f"{tomorrow:%a %d %b} 10:30 (Asia/Kolkata)" in response.text
+    detail = agent_client.get(reverse("wrapup:redial", args=[redial.pk]))
+    assert "Due (Asia/Kolkata)" in detail.text and f"{tomorrow:%a %d %b %Y} 10:30" in detail.text
+    call = agent_client.get(reverse("wrapup:attempt", args=[attempt.pk]))
+    local_start = attempt.started_at.astimezone(ZoneInfo("Asia/Kolkata"))
+    assert "Started (Asia/Kolkata)" in call.text and f"{local_start:%a %d %b %Y %H:%M:%S}" in call.text
