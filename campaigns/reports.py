@@ -116,10 +116,16 @@ class ReportFilterForm(forms.Form):
 
 
 def local_today(campaign: Campaign | None) -> date:
-    """Today in the campaign's zone, or in the site's zone when no campaign is chosen."""
+    """Today in the campaign's zone; with no campaign chosen, the latest "today" of any campaign's zone.
+
+    Each campaign's calls are filtered by their own local dates, so a site-zone (UTC) today would leave
+    out the calls a campaign ahead of UTC (Asia/Kolkata after 18:30 UTC) made on its own today.
+    """
+    now = timezone.now()
     if campaign is None:
-        return timezone.localdate()
-    return timezone.now().astimezone(zone_of(campaign.zone)).date()
+        zones = set(Campaign.objects.values_list("zone", flat=True))
+        return max((now.astimezone(zone_of(z)).date() for z in zones), default=timezone.localdate(now))
+    return now.astimezone(zone_of(campaign.zone)).date()
 
 
 def effective_data(form: ReportFilterForm) -> QueryDict:

@@ -3,6 +3,7 @@
 import csv
 import io
 from datetime import UTC, date, datetime, timedelta
+from unittest import mock
 
 import pytest
 from django.http import StreamingHttpResponse
@@ -200,6 +201,20 @@ def test_no_dates_means_the_last_seven_local_days():
     form = reports.ReportFilterForm({}, today=date(2026, 3, 10))
     assert form.is_valid()
     assert (form.cleaned_data["date_from"], form.cleaned_data["date_to"]) == (date(2026, 3, 4), date(2026, 3, 10))
+
+
+def test_default_range_of_all_campaigns_includes_today_of_a_zone_ahead_of_utc(
+    client, supervisor, mumbai, new_york, make_attempt
+):
+    """Mon 9 Mar 2026 20:00 UTC is already Tue 10 Mar 01:30 in Mumbai: the call made then is today's."""
+    now = datetime(2026, 3, 9, 20, 0, tzinfo=UTC)
+    make_attempt(mumbai, now - timedelta(minutes=5))
+    with mock.patch("django.utils.timezone.now", return_value=now):
+        response = get(client, supervisor)
+        assert reports.local_today(None) == date(2026, 3, 10)
+        assert reports.local_today(new_york) == date(2026, 3, 9)
+    assert response.context["form"].cleaned_data["date_to"] == date(2026, 3, 10)
+    assert len(response.context["rows"]) == 1
 
 
 def test_csv_export_has_a_header_and_the_filtered_rows(
