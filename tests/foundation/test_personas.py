@@ -60,3 +60,23 @@ def test_agent_has_no_admin_access(client, agent):
     client.force_login(agent)
     response = client.get("/admin/")
     assert response.status_code == 302 and "/admin/login/" in response.url
+
+
+@pytest.mark.parametrize(
+    "path, current",
+    [
+        ("/campaigns/", "Campaigns"),
+        ("/campaigns/1/contacts/", "Campaigns"),
+        ("/campaigns/callbacks/", "Callbacks"),
+        ("/campaigns/queue/2/", "Queue"),
+        ("/campaigns/report/", "Reports"),
+        ("/strategies/new/", "Strategies"),
+    ],
+)
+def test_navigation_marks_one_current_item(rf, supervisor, path, current):
+    from retryadmin.context_processors import navigation
+
+    request = rf.get(path)
+    request.user = supervisor
+    active = [item["label"] for item in navigation(request)["nav_items"] if item["active"]]
+    assert active == [current]
