@@ -7,6 +7,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 
 from .catalog import CATEGORIES, HANDLINGS
+from .durations import Delay, describe_delay
 
 OUTCOME_CODE_RE = re.compile(r"^[a-z][a-z0-9_]*\.[a-z0-9_]+$")
 UNIT_CHOICES = [("s", "seconds"), ("m", "minutes"), ("h", "hours"), ("d", "days")]
@@ -170,6 +171,11 @@ class StrategyRule(models.Model):
     def delay_text(self) -> str:
         return f"{self.amount}{self.unit}"
 
+    @property
+    def delay_label(self) -> str:
+        """The delay for humans: "1 hour", "30 minutes"."""
+        return describe_delay(Delay(self.amount, self.unit))
+
 
 class LadderStep(models.Model):
     """The k-th retry of an attempt ladder; an empty amount means "No retry" and ends the ladder."""
@@ -185,3 +191,8 @@ class LadderStep(models.Model):
 
     def __str__(self):
         return f"retry {self.position}: " + ("no retry" if self.amount is None else f"{self.amount}{self.unit}")
+
+    @property
+    def delay_label(self) -> str:
+        """ "1 hour", "2 days"; empty for "No retry"."""
+        return "" if self.amount is None else describe_delay(Delay(self.amount, self.unit))

@@ -116,6 +116,14 @@ def test_detail_shows_rules_and_the_preview(client, sales_manager, strategy):
     assert "+1h" in html
 
 
+def test_detail_says_1_hour_and_30_minutes_not_1_hours(client, sales_manager):
+    strategy = make_strategy("Plurals", rules=[("sip.customer_no_answer", 1, "h"), ("sip.customer_busy", 30, "m")])
+    client.force_login(sales_manager)
+    html = client.get(reverse("strategies:detail", args=[strategy.pk])).content.decode()
+    assert "<td>1 hour</td>" in html and "<td>30 minutes</td>" in html
+    assert "1 hours" not in html
+
+
 def test_create_flow_redirects_to_the_new_strategy(client, campaign_manager):
     client.force_login(campaign_manager)
     response = client.post(
