@@ -112,6 +112,12 @@ def test_upload_shows_a_preview_and_imports_nothing_until_confirmed(manager_clie
     assert not Contact.objects.exists()
 
 
+def test_a_one_row_file_says_1_row(manager_client, campaign):
+    response = upload(manager_client, campaign, csv_bytes(good_rows(1)))
+    html = manager_client.get(response.url).content.decode()
+    assert "Import 1 row<" in html and "1 row ·" in html and "1 rows" not in html
+
+
 def test_confirm_queues_the_task_once_on_commit(manager_client, campaign, django_capture_on_commit_callbacks):
     upload(manager_client, campaign, csv_bytes(good_rows(3)))
     job = ImportJob.objects.get()
