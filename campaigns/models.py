@@ -312,6 +312,8 @@ class Attempt(models.Model):
                 include=["outcome", "agent", "call_result", "source", "duration_seconds"],
                 name="attempt_campaign_report",
             ),
+            # The admin's search by call id, whatever the provider (the unique constraint leads with the provider).
+            models.Index(fields=["provider_call_id"], condition=~Q(provider_call_id=""), name="attempt_provider_call"),
         ]
 
     def __str__(self):
@@ -421,6 +423,8 @@ class RedialRequest(models.Model):
                 name="redial_open_campaign_due",
             ),
             models.Index(fields=["-due_at", "-id"], condition=Q(status="failed"), name="redial_failed_due"),
+            # The admin's list of every status in due order, and its date hierarchy's first and last due time.
+            models.Index(fields=["due_at", "id"], name="redial_due"),
         ]
 
     def __str__(self):
