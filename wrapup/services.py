@@ -431,6 +431,7 @@ def end_wrap_up(
     redial request (redial_from_call_result); other results go to schedule_retry. A redial the agent
     added during this wrap-up stands instead: record_attempt cancelled every open request when the call
     entered wrap-up, so an open one now was made in it, and an explicit request beats the automatic one.
+    A final result beats it in turn: the contact is closed and that redial cancelled.
 
     Raises ActionRefused when not in wrap-up (or, by_system, when the deadline has not passed), and
     ValidationError on call_result when the agent ends wrap-up without one.
@@ -453,7 +454,10 @@ def end_wrap_up(
         attempt.call_result = result
         attempt.wrap_up_ended_at = now
         attempt.save(update_fields=["call_result", "wrap_up_ended_at"])
-        manual = open_redial_for(attempt.contact)
+        # A final result ends the contact (rule 1) even when the agent added a redial before choosing it:
+        # schedule_retry closes the contact and cancels that redial.
+        is_final = result is not None and result.handling == "final"
+        manual = None if is_final else open_redial_for(attempt.contact)
         if manual is not None:
             attempt.decision_reason = engine.REASON_RETRY
             attempt.decision_explanation = f"Redial added in wrap-up: {manual.explanation}"

@@ -226,6 +226,20 @@ def test_manual_redial_in_wrap_up_stands_over_the_automatic_retry(agent, campaig
     assert contact.status == Contact.SCHEDULED
 
 
+def test_a_final_result_cancels_a_redial_added_in_wrap_up_and_closes_the_contact(agent, campaign, make_contact):
+    contact = make_contact(campaign)
+    attempt = in_wrap_up(agent, campaign, contact)
+    manual = services.add_wrap_up_redial(agent, attempt, due_at=NOW + timedelta(days=1), personal=False, now=NOW)
+    ended = services.choose_call_result(agent, attempt, call_result("refusal"), now=NOW)
+    assert ended.redial is None
+    manual.refresh_from_db()
+    assert manual.status == RedialRequest.CANCELLED
+    contact.refresh_from_db()
+    assert contact.status == Contact.DONE
+    attempt.refresh_from_db()
+    assert attempt.decision_reason == "final_outcome" and attempt.next_attempt_at is None
+
+
 def test_add_redial_personal_and_refused_with_the_next_allowed_time(agent, make_campaign, make_contact):
     campaign = make_campaign(open_minutes=(9 * 60, 17 * 60))
     attempt = in_wrap_up(agent, campaign, make_contact(campaign))
