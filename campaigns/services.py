@@ -28,6 +28,7 @@ from strategies.engine import (
     REASON_FINAL,
     REASON_NO_WINDOW,
     REASON_RETRY,
+    SEARCH_DAYS,
     AttemptRecord,
     Calendar,
     Decision,
@@ -46,6 +47,8 @@ CHANGEABLE_REQUEST_STATUSES = (RedialRequest.SCHEDULED, RedialRequest.READY)
 STATUS_REASON_MAX = Contact._meta.get_field("status_reason").max_length
 CLOSE_REASON_MAX = RedialRequest._meta.get_field("close_reason").max_length
 UNKNOWN_ZONE = "Etc/Unknown"
+# A manual redial further ahead than the engine ever plans (rule 7) is a typo in the date.
+MAX_REDIAL_AHEAD = timedelta(days=SEARCH_DAYS)
 
 
 class RedialRefused(ValidationError):
@@ -64,10 +67,17 @@ def _zone(zone_name: str) -> ZoneInfo:
     return ZoneInfo(zone_name)
 
 
-def _local_label(instant: datetime, zone_name: str) -> str:
-    """'Tue 24 Nov 09:00' in the zone."""
-    local = instant.astimezone(_zone(zone_name))
-    return f"{local:%a} {local.day} {local:%b} {local:%H:%M}"
+def _clock_text(local: datetime) -> str:
+    # Queued calls are spaced by seconds: show them where they are not zero.
+    return f"{local:%H:%M:%S}" if local.second else f"{local:%H:%M}"
+
+
+def _local_label(instant: datetime, zone_name: str, reference: datetime | None = None) -> str:
+    """'Tue 24 Nov 09:00' in the zone; 'Wed 1 Jan 2020 10:00' when its year is not the reference's (now)."""
+    zone = _zone(zone_name)
+    local = instant.astimezone(zone)
+    year = f" {local.year}" if local.year != (reference or timezone.now()).astimezone(zone).year else ""
+    return f"{local:%a} {local.day} {local:%b}{year} {_clock_text(local)}"
 
 
 def _local_clock(instant: datetime, zone_name: str, reference: datetime) -> str:
@@ -75,8 +85,8 @@ def _local_clock(instant: datetime, zone_name: str, reference: datetime) -> str:
     zone = _zone(zone_name)
     local = instant.astimezone(zone)
     if local.date() == reference.astimezone(zone).date():
-        return f"{local:%H:%M}"
-    return _local_label(instant, zone_name)
+        return _clock_text(local)
+    return _local_label(instant, zone_name, reference)
 
 
 def user_label(user) -> str:
@@ -595,8 +605,8 @@ def check_contact_open(contact: Contact) -> None:
 
 
 def check_redial(*, campaign: Campaign, contact: Contact, due_at: datetime, now: datetime | None = None) -> None:
-    """Raise RedialRefused unless a redial of `contact` at `due_at` may be made: due in the future, inside
-    allowed time (rule 5), the contact open and with attempts left."""
+    """Raise RedialRefused unless a redial of `contact` at `due_at` may be made: due in the future but within
+    a year (rule 7's horizon), inside allowed time (rule 5), the contact open and with attempts left."""
     now = now or timezone.now()
     if not isinstance(due_at, datetime) or timezone.is_naive(due_at):
         raise RedialRefused("The due time must be a date and time with a time zone.")
@@ -608,12 +618,17 @@ def check_redial(*, campaign: Campaign, contact: Contact, due_at: datetime, now:
         raise RedialRefused(
             f"The contact has had {made} of the campaign's {campaign.max_attempts} attempts; no attempts are left."
         )
+    if due_at > now + MAX_REDIAL_AHEAD:
+        raise RedialRefused(
+            f"{_local_label(due_at, campaign.zone, now)} is more than {MAX_REDIAL_AHEAD.days} days ahead; "
+            "choose a time within a year."
+        )
     calendar = scheduling.calendar_for(campaign)
     if due_at <= now:
         allowed = scheduling.next_allowed_for(campaign, contact, now, calendar=calendar)
         when = _local_clock(due_at, campaign.zone, now)
         raise RedialRefused(
-            f"{when} is not in the future; " + _next_allowed_phrase(allowed, campaign),
+            f"{when} is not in the future; " + _next_allowed_phrase(allowed, campaign, now),
             allowed.at if allowed else None,
         )
     allowed = scheduling.next_allowed_for(campaign, contact, due_at, calendar=calendar)
@@ -621,13 +636,15 @@ def check_redial(*, campaign: Campaign, contact: Contact, due_at: datetime, now:
         return
     when = _local_clock(due_at, campaign.zone, now)
     why = " and ".join(allowed.reasons) if allowed is not None and allowed.reasons else "not allowed calling time"
-    raise RedialRefused(f"{when} is {why}; " + _next_allowed_phrase(allowed, campaign), allowed.at if allowed else None)
+    raise RedialRefused(
+        f"{when} is {why}; " + _next_allowed_phrase(allowed, campaign, now), allowed.at if allowed else None
+    )
 
 
-def _next_allowed_phrase(allowed, campaign: Campaign) -> str:
+def _next_allowed_phrase(allowed, campaign: Campaign, now: datetime) -> str:
     if allowed is None:
         return "there is no allowed calling time left in this campaign."
-    return f"the next allowed time is {_local_label(allowed.at, campaign.zone)} ({campaign.zone})."
+    return f"the next allowed time is {_local_label(allowed.at, campaign.zone, now)} ({campaign.zone})."
 
 
 def check_agent(owner) -> None:

@@ -1,3 +1,5 @@
+from datetime import datetime
+
 import pytest
 from django.core.exceptions import ValidationError
 
@@ -16,7 +18,7 @@ from campaigns.services import (
     set_do_not_call,
 )
 
-from .conftest import ANSWERED, NO_ANSWER, call_result, local, outcome
+from .conftest import ANSWERED, LONDON, NO_ANSWER, call_result, local, outcome
 
 pytestmark = pytest.mark.django_db
 
@@ -252,3 +254,17 @@ def test_do_not_call_blocks_new_redials(campaign, contact, supervisor):
     set_do_not_call(contact, by=supervisor)
     with pytest.raises(RedialRefused, match="Do not call"):
         check_redial(campaign=campaign, contact=contact, due_at=local(1, 10), now=local(0, 10))
+
+
+def test_a_redial_more_than_a_year_ahead_is_refused(campaign):
+    contact = create_contact(campaign=campaign, phone="+442079460301")
+    with pytest.raises(RedialRefused, match="more than 366 days ahead"):
+        add_redial(campaign=campaign, contact=contact, due_at=local(800, 10), now=local(0, 8))
+
+
+def test_a_past_date_of_another_year_names_its_year(campaign):
+    contact = create_contact(campaign=campaign, phone="+442079460302")
+    with pytest.raises(RedialRefused, match="Wed 1 Jan 2020 10:00 is not in the future"):
+        add_redial(
+            campaign=campaign, contact=contact, due_at=datetime(2020, 1, 1, 10, 0, tzinfo=LONDON), now=local(0, 8)
+        )
