@@ -105,10 +105,11 @@ def _lead_body(submission: LeadSubmission) -> dict:
 
 def intake_lead(campaign: Campaign, fields: dict, payload: dict) -> tuple[LeadSubmission, bool]:
     """Record one lead: (submission, True) for a new one, (the earlier submission, False) for a repeat
-    of its idempotency key. Raises LeadInvalid for a field the services refuse."""
+    of its idempotency key. Raises LeadInvalid for a field the services refuse, LeadKeyReused for a key
+    that comes back with other fields."""
     existing = LeadSubmission.objects.filter(campaign=campaign, idempotency_key=fields["idempotency_key"]).first()
     if existing is not None:
-        return existing, False
+        return _same_lead(existing, payload), False
     try:
         with transaction.atomic():
             contact = Contact.objects.filter(campaign=campaign, phone=services.normalise_phone(fields["phone"])).first()
@@ -130,10 +131,25 @@ def intake_lead(campaign: Campaign, fields: dict, payload: dict) -> tuple[LeadSu
             )
     except IntegrityError:
         # The same key posted twice at the same moment: the other post won; answer with its lead.
-        return LeadSubmission.objects.get(campaign=campaign, idempotency_key=fields["idempotency_key"]), False
+        existing = LeadSubmission.objects.get(campaign=campaign, idempotency_key=fields["idempotency_key"])
+        return _same_lead(existing, payload), False
     except ValidationError as error:
         raise LeadInvalid(_validation_errors(error)) from None
     return submission, True
+
+
+class LeadKeyReused(Exception):
+    """An idempotency key already used for a lead with other fields."""
+
+
+def _same_lead(existing: LeadSubmission, payload: dict) -> LeadSubmission:
+    """`existing` when `payload` repeats its lead (a form posted twice); raises LeadKeyReused when the key
+    comes back with other fields, which would otherwise silently drop the new lead."""
+    if {k: v for k, v in existing.payload.items() if k != "idempotency_key"} != {
+        k: v for k, v in payload.items() if k != "idempotency_key"
+    }:
+        raise LeadKeyReused()
+    return existing
 
 
 def _validation_errors(error: ValidationError) -> list[dict[str, str]]:
@@ -161,4 +177,10 @@ def lead_intake(request: HttpRequest) -> JsonResponse:
         return WebhookError(400, f"The request is malformed: {error}", "").response()
     except LeadInvalid as invalid:
         return JsonResponse({"error": "The lead has invalid fields.", "errors": invalid.errors}, status=400)
+    except LeadKeyReused:
+        return WebhookError(
+            409,
+            "This idempotency key was already used for a lead with other fields; use a new key.",
+            IDEMPOTENCY_HEADER,
+        ).response()
     return JsonResponse(_lead_body(submission), status=201 if created else 200)

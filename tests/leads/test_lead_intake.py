@@ -100,6 +100,15 @@ def test_a_double_post_with_the_same_key_makes_one_lead(client, campaign):
     assert RedialRequest.objects.count() == 1
 
 
+def test_a_key_reused_for_another_lead_is_a_409_and_records_nothing(client, campaign):
+    with at(datetime(2026, 11, 24, 11, 0)):
+        assert post(client, {"phone": "+442079460961"}, idempotency="form-7").status_code == 201
+        reused = post(client, {"phone": "+442079460962"}, idempotency="form-7")
+    assert reused.status_code == 409
+    assert reused.json()["field"] == "Idempotency-Key"
+    assert Contact.objects.count() == 1
+
+
 def test_the_key_may_come_in_the_body(client, campaign):
     with at(datetime(2026, 11, 24, 11, 0)):
         response = post(client, {"phone": "+442079460961", "idempotency_key": "in-body"}, idempotency=None)
