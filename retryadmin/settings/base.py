@@ -167,6 +167,10 @@ CELERY_BEAT_SCHEDULE["end-expired-wrap-ups"] = {
     "task": "wrapup.tasks.end_expired_wrap_ups",
     "schedule": env.float("WRAP_UP_SWEEP_INTERVAL_SECONDS", default=10.0),
 }
+# A periodic run left in the queue while the worker was down is superseded by the next one: expire it
+# after one period, so a restarted worker does not work through hundreds of stale runs first.
+for _entry in CELERY_BEAT_SCHEDULE.values():
+    _entry.setdefault("options", {}).setdefault("expires", max(float(_entry["schedule"]), 5.0))
 
 # --- Telephony -----------------------------------------------------------------------------------
 TWILIO_AUTH_TOKEN = env("TWILIO_AUTH_TOKEN", default="")
