@@ -465,6 +465,9 @@ class ImportJob(models.Model):
     )
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    progress_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the running import last saved progress; a stale one means a dead worker."
+    )
 
     class Meta:
         ordering = ["-created_at"]
