@@ -4,15 +4,18 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('campaigns', '0007_admin_list_indexes'),
+        ("campaigns", "0007_admin_list_indexes"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='importjob',
-            name='progress_at',
-            field=models.DateTimeField(blank=True, help_text='When the running import last saved progress; a stale one means a dead worker.', null=True),
+            model_name="importjob",
+            name="progress_at",
+            field=models.DateTimeField(
+                blank=True,
+                help_text="When the running import last saved progress; a stale one means a dead worker.",
+                null=True,
+            ),
         ),
     ]
