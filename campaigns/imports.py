@@ -9,6 +9,11 @@ one executemany per chunk, updating the job's counters after each chunk so the p
 All or nothing: every row is checked first (progress counts checked rows), and only when none is bad
 are the contacts written, in one transaction. Skip bad rows: each chunk's good rows are written in
 their own transaction as soon as the chunk is checked.
+
+A worker killed mid-import leaves its job "running": `fail_stalled_imports` (a beat task) marks a job
+failed once its progress has not moved for IMPORT_STALL_SECONDS. Each progress save and the final
+write are conditional on the job still running, in the same transaction as the contacts they count,
+so a swept job's counts are exactly what was committed, and a late worker cannot write behind it.
 """
 
 from __future__ import annotations
@@ -19,10 +24,12 @@ import logging
 import re
 import zoneinfo
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 import phonenumbers
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from .campaign_services import forget_counts
@@ -46,6 +53,10 @@ def max_upload_bytes() -> int:
 
 def max_rows() -> int:
     return getattr(settings, "IMPORT_MAX_ROWS", 200_000)
+
+
+def stall_seconds() -> float:
+    return float(getattr(settings, "IMPORT_STALL_SECONDS", 300))
 
 
 class CsvRejected(Exception):
@@ -376,17 +387,37 @@ class _Run:
         if room > 0:
             self.errors.extend(e.as_dict() for e in errors[:room])
 
-    def save_progress(self, **extra) -> None:
-        ImportJob.objects.filter(pk=self.job.pk).update(
-            processed_rows=self.processed, imported_rows=self.imported, error_count=self.error_count, **extra
+    def _update(self, **extra) -> bool:
+        # Only while the job is still running: once the stall sweep has failed it, this run's writes stop.
+        return bool(
+            ImportJob.objects.filter(pk=self.job.pk, status=ImportJob.RUNNING).update(
+                processed_rows=self.processed,
+                imported_rows=self.imported,
+                error_count=self.error_count,
+                progress_at=timezone.now(),
+                **extra,
+            )
         )
 
-    def finish(self, status: str, message: str) -> None:
+    def save_progress(self, **extra) -> None:
+        """Raises ImportStopped when the job is no longer running (the stall sweep failed it)."""
+        if not self._update(**extra):
+            raise ImportStopped
+
+    def finish(self, status: str, message: str) -> bool:
+        """Write the outcome; False when the job was no longer running, and nothing was written."""
         self.errors.sort(key=lambda e: (e["row"], e["field"]))
-        self.save_progress(status=status, message=message, errors=self.errors, finished_at=timezone.now())
-        if self.imported:
+        finished = self._update(status=status, message=message, errors=self.errors, finished_at=timezone.now())
+        if finished and self.imported:
             # The manager looks at the campaign's counts right after an import: no minute-old cache then.
-            forget_counts(self.job.campaign)
+            # On commit: inside the all-or-nothing transaction a reader could otherwise re-cache old counts.
+            campaign = self.job.campaign
+            transaction.on_commit(lambda: forget_counts(campaign))
+        return finished
+
+
+class ImportStopped(Exception):
+    """The job stopped being "running" under this run (the stall sweep failed it): stop and write nothing."""
 
 
 def _chunks(records, size: int):
@@ -420,6 +451,29 @@ def _taken_errors(rows: list[GoodRow], taken: set[str]) -> list[RowError]:
     return [RowError(g.row, "phone", message.format(g.phone)) for g in rows if g.phone in taken]
 
 
+@dataclass
+class PreviewCheck:
+    """The row checks of the preview rows only: `errors` maps a row number to its RowErrors."""
+
+    checked: int
+    errors: dict[int, list[RowError]]
+
+    @property
+    def bad_rows(self) -> int:
+        return len(self.errors)
+
+
+def check_preview(campaign: Campaign, inspection: Inspection) -> PreviewCheck:
+    """Run the import's own row checks on the rows the preview shows, not on the whole file: the page
+    must stay quick for a 100,000-row file. A number repeated later in the file is not seen here."""
+    checker = RowChecker(campaign, inspection.columns)
+    _good, errors = _check_chunk(checker, campaign, inspection.preview)
+    by_row: dict[int, list[RowError]] = {}
+    for error in errors:
+        by_row.setdefault(error.row, []).append(error)
+    return PreviewCheck(len(inspection.preview), by_row)
+
+
 def _insert_skipping_taken(campaign: Campaign, good: list[GoodRow], run: _Run) -> int:
     """Write one chunk's good rows; a number added meanwhile by someone else becomes an error row."""
     try:
@@ -438,8 +492,9 @@ def _insert_skipping_taken(campaign: Campaign, good: list[GoodRow], run: _Run) -
 def run_import_job(job_id: int) -> ImportJob | None:
     """Import a confirmed job's file. Returns the finished job, or None when the job is missing,
     unconfirmed or already taken by another run (a duplicate delivery of the task)."""
+    now = timezone.now()
     claimed = ImportJob.objects.filter(pk=job_id, status=ImportJob.PENDING, confirmed_at__isnull=False).update(
-        status=ImportJob.RUNNING, started_at=timezone.now(), message="Checking rows"
+        status=ImportJob.RUNNING, started_at=now, progress_at=now, message="Checking rows"
     )
     if not claimed:
         return None
@@ -448,6 +503,8 @@ def run_import_job(job_id: int) -> ImportJob | None:
     keep_all = job.mode == ImportJob.ALL_OR_NOTHING
     try:
         _run(job, run)
+    except ImportStopped:
+        logger.warning("Import job %s was failed by the stall sweep while still running; stopped", job_id)
     except CsvRejected as error:
         run.finish(ImportJob.FAILED, f"Nothing was imported: {error}")
     except Exception:
@@ -482,9 +539,14 @@ def _run(job: ImportJob, run: _Run) -> None:
         run.processed += len(chunk)
         if keep_all:
             pending.extend(good)
-        elif good:
-            run.imported += _insert_skipping_taken(campaign, good, run)
-        run.save_progress(total_rows=max(job.total_rows, run.processed))
+            run.save_progress(total_rows=max(job.total_rows, run.processed))
+            continue
+        # The chunk's contacts and the count that reports them commit together (or not at all when the
+        # job was swept meanwhile), so imported_rows is always what the campaign holds.
+        with transaction.atomic():
+            if good:
+                run.imported += _insert_skipping_taken(campaign, good, run)
+            run.save_progress(total_rows=max(job.total_rows, run.processed))
 
     if not keep_all:
         message = f"Imported {run.imported:,} contacts"
@@ -502,16 +564,63 @@ def _run(job: ImportJob, run: _Run) -> None:
         with transaction.atomic():
             for start in range(0, len(pending), CHUNK_ROWS):
                 insert_contacts(campaign, pending[start : start + CHUNK_ROWS])
+            run.imported = len(pending)
+            # "Done" commits with the contacts: swept meanwhile, the job stays failed and they roll back.
+            if not run.finish(ImportJob.DONE, f"Imported {run.imported:,} contacts."):
+                raise ImportStopped
     except IntegrityError:
         # Someone added one of these numbers between the check and the write: the transaction is gone.
         taken = set()
         for start in range(0, len(pending), CHUNK_ROWS):
             taken |= _existing_phones(campaign, [g.phone for g in pending[start : start + CHUNK_ROWS]])
         run.add_errors(_taken_errors(pending, taken))
+        run.imported = 0
         run.finish(ImportJob.FAILED, "Nothing was imported: some numbers were added to the campaign meanwhile.")
-        return
-    run.imported = len(pending)
-    run.finish(ImportJob.DONE, f"Imported {run.imported:,} contacts.")
+
+
+# --- Stalled jobs --------------------------------------------------------------------------------
+
+
+def _stalled(cutoff) -> Q:
+    # progress_at is empty for jobs started before it existed: their start time stands in.
+    return Q(status=ImportJob.RUNNING) & (
+        Q(progress_at__lt=cutoff) | Q(progress_at__isnull=True, started_at__lt=cutoff)
+    )
+
+
+def stalled_message(job: ImportJob) -> str:
+    """What the progress page says about a job whose worker stopped, from its last saved counts."""
+    stopped = f"The import stopped (the worker was restarted) after {job.processed_rows:,} of {job.total_rows:,} rows"
+    if job.mode == ImportJob.ALL_OR_NOTHING or not job.imported_rows:
+        # All or nothing writes only in its final transaction, which a dead worker never committed.
+        done = "nothing was imported"
+    else:
+        done = f"{job.imported_rows:,} rows were imported"
+    if job.mode == ImportJob.ALL_OR_NOTHING:
+        return f"{stopped}; {done}. Import the file again."
+    return (
+        f"{stopped}; {done}, run the file again with skip-bad-rows to add the rest "
+        "(rows already imported are reported as duplicates)."
+    )
+
+
+def fail_stalled_imports(now=None) -> list[int]:
+    """Fail every running job whose progress has not moved for IMPORT_STALL_SECONDS; returns their ids
+    (empty when none). A job that saves progress meanwhile no longer matches the conditional update and
+    is left running; a job already failed is not touched again."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(seconds=stall_seconds())
+    failed = []
+    for job in ImportJob.objects.filter(_stalled(cutoff)).select_related("campaign"):
+        updated = ImportJob.objects.filter(_stalled(cutoff), pk=job.pk).update(
+            status=ImportJob.FAILED, message=stalled_message(job), finished_at=now
+        )
+        if updated:
+            failed.append(job.pk)
+            logger.warning("Import job %s had no progress since %s; marked failed", job.pk, job.progress_at)
+            if job.imported_rows:
+                forget_counts(job.campaign)
+    return failed
 
 
 # --- Reports -------------------------------------------------------------------------------------

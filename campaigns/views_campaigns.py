@@ -333,7 +333,13 @@ def import_detail(request, pk: int, job_pk: int):
                 for index, header in enumerate(columns.headers)
             ]
             width = len(columns.headers)
-            context["preview"] = [(row, cells + [""] * (width - len(cells))) for row, cells in inspection.preview]
+            check = imports.check_preview(job.campaign, inspection)
+            context["preview"] = [
+                (row, cells + [""] * (width - len(cells)), check.errors.get(row, []))
+                for row, cells in inspection.preview
+            ]
+            context["preview_check"] = check
+            context["preview_is_whole_file"] = check.checked >= job.total_rows
     context["shown_errors"] = job.errors[:500]
     return render(request, "campaigns/import_detail.html", context)
 

@@ -15,7 +15,9 @@
     ["processed_rows", "imported_rows", "error_count"].forEach(function (key) {
       box.querySelector('[data-field="' + key + '"]').textContent = number.format(status[key]);
     });
-    if (status.message) box.querySelector('[data-field="message"]').textContent = status.message;
+    // The finished page shows the message once, in its result box; only a running page has this span.
+    const message = box.querySelector('[data-field="message"]');
+    if (status.message && message) message.textContent = status.message;
   }
 
   function poll() {
