@@ -77,3 +77,12 @@ def run_import(job_id: int) -> int | None:
 
     job = imports.run_import_job(job_id)
     return None if job is None else job.imported_rows
+
+
+@shared_task(ignore_result=True)
+def fail_stalled_imports() -> int:
+    """Beat: running imports whose progress has not moved for IMPORT_STALL_SECONDS (a dead worker) are
+    marked failed (campaigns.imports). Returns how many."""
+    from . import imports
+
+    return len(imports.fail_stalled_imports())

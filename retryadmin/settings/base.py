@@ -167,6 +167,8 @@ CELERY_BEAT_SCHEDULE["end-expired-wrap-ups"] = {
     "task": "wrapup.tasks.end_expired_wrap_ups",
     "schedule": env.float("WRAP_UP_SWEEP_INTERVAL_SECONDS", default=10.0),
 }
+# An import whose worker died stays "running": fail it after IMPORT_STALL_SECONDS (default 300) without progress.
+CELERY_BEAT_SCHEDULE["fail-stalled-imports"] = {"task": "campaigns.tasks.fail_stalled_imports", "schedule": 60.0}
 # A periodic run left in the queue while the worker was down is superseded by the next one: expire it
 # after one period, so a restarted worker does not work through hundreds of stale runs first.
 for _entry in CELERY_BEAT_SCHEDULE.values():
