@@ -15,8 +15,10 @@ from django.db.models import Count, Exists, OuterRef, Q, Subquery
 from django.db.models.functions import Reverse, TruncHour
 from django.utils import timezone
 
+from strategies.engine import Calendar, is_allowed_at, next_allowed_at
 from strategies.models import Outcome, Strategy
 
+from . import scheduling
 from .models import Attempt, BusinessHourWindow, Campaign, Contact, DialPlan, Holiday, RedialRequest
 
 logger = logging.getLogger(__name__)
@@ -193,6 +195,68 @@ def campaigns_with_counts(now: datetime | None = None):
         campaign.contact_total = sum(campaign.status_counts.values())
         campaign.status_row = [campaign.status_counts.get(code, 0) for code, _ in Contact.STATUS_CHOICES]
     return campaigns
+
+
+# --- Open now? -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CallingNow:
+    """Whether a campaign's calendar allows calls at one instant, for the dashboard and the floor view."""
+
+    zone: str
+    is_open: bool
+    until_at: datetime | None = None  # local: when open, the end of the current window (None: no window holds now)
+    opens_at: datetime | None = None  # local: when closed, the next opening (None: none within a year)
+
+    @property
+    def text(self) -> str:
+        if self.is_open:
+            return f"Open now until {self.until_at:%H:%M}" if self.until_at else "Open now"
+        if self.opens_at is None:
+            return "Closed now — no opening within a year"
+        return f"Closed now — opens {self.opens_at:%a %H:%M} ({self.zone})"
+
+
+def _window_end(calendar: Calendar, local_now: datetime) -> datetime | None:
+    """The local instant the business-hours window holding `local_now` ends (adjacent windows chained, the
+    contact window and the campaign's end applied). Returns None when no window holds `local_now`."""
+    minute = local_now.hour * 60 + local_now.minute
+    end = None
+    for window in sorted(calendar.business_hours[local_now.weekday()], key=lambda w: w.start_minute):
+        if window.start_minute <= minute < window.end_minute or (end is not None and window.start_minute <= end):
+            end = max(end or 0, window.end_minute)
+    if end is None:
+        return None
+    if (
+        calendar.contact_window is not None
+        and calendar.contact_window.start_minute <= minute < calendar.contact_window.end_minute
+    ):
+        end = min(end, calendar.contact_window.end_minute)
+    midnight = local_now.replace(hour=0, minute=0, second=0, microsecond=0)
+    # Wall-clock arithmetic: "until 17:00" is read on the local clock even on a DST day.
+    until = midnight + timedelta(minutes=end)
+    if calendar.end_at is not None:
+        until = min(until, calendar.end_at.astimezone(local_now.tzinfo))
+    return until
+
+
+def calling_now(campaign: Campaign, now: datetime | None = None, calendar: Calendar | None = None) -> CallingNow:
+    """Whether the campaign may call at `now` by its calendar alone (business hours, holidays, contact window
+    in the campaign's zone, start and end; no contact's history), with the window's end when open, or the
+    next opening when closed. Pass `calendar` when the caller already built it (else two queries, or none
+    with prefetch_related("business_hours", "holidays")). The campaign's status (paused, ended) is not read."""
+    now = now or timezone.now()
+    calendar = calendar or scheduling.calendar_for(campaign)
+    zone = zoneinfo.ZoneInfo(campaign.zone)
+    if is_allowed_at(calendar, now, []):
+        return CallingNow(zone=campaign.zone, is_open=True, until_at=_window_end(calendar, now.astimezone(zone)))
+    allowed = next_allowed_at(calendar, now, [])
+    if allowed is None:
+        return CallingNow(zone=campaign.zone, is_open=False)
+    # The opening itself, not the opening plus the opening delay: that is when the campaign opens.
+    opens_at = allowed.opening_at or allowed.at
+    return CallingNow(zone=campaign.zone, is_open=False, opens_at=opens_at.astimezone(zone))
 
 
 # --- Dashboard -----------------------------------------------------------------------------------

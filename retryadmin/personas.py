@@ -29,6 +29,7 @@ PERSONA_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "campaigns.attempt": _VIEW,
         "campaigns.redialrequest": ("add", "change", "view"),
         "campaigns.campaign:view_report": (),
+        "wrapup.agentsession": _VIEW,
     },
     SALES_MANAGER: {
         "strategies.strategy": _VIEW,
@@ -38,6 +39,7 @@ PERSONA_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "campaigns.attempt": _VIEW,
         "campaigns.redialrequest": _VIEW,
         "campaigns.campaign:view_report": (),
+        "wrapup.agentsession": _VIEW,
     },
     SUPERVISOR: {
         "strategies.outcome": ("add", "change", "view"),
@@ -50,6 +52,7 @@ PERSONA_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "campaigns.attempt": _VIEW,
         "campaigns.redialrequest": ("add", "change", "view"),
         "campaigns.campaign:view_report": (),
+        "wrapup.agentsession": _VIEW,
     },
     AGENT: {
         "wrapup.agentsession:use_workspace": (),

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_floor
 
 app_name = "wrapup"
 urlpatterns = [
@@ -17,4 +17,7 @@ urlpatterns = [
     path("attempts/<int:pk>/end/", views.end_wrap_up, name="end_wrap_up"),
     path("attempts/<int:pk>/redial/", views.add_redial, name="add_redial"),
     path("redials/<int:pk>/", views.redial_detail, name="redial"),
+    path("floor/", views_floor.floor, name="floor"),
+    path("floor/live/", views_floor.floor_live, name="floor_live"),
+    path("floor/campaigns/<int:pk>/calling/", views_floor.campaign_calling, name="campaign_calling"),
 ]
