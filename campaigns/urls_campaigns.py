@@ -7,6 +7,7 @@ urlpatterns = [
     path("new/", views.campaign_create, name="create"),
     path("<int:pk>/", views.campaign_detail, name="detail"),
     path("<int:pk>/edit/", views.campaign_edit, name="edit"),
+    path("<int:pk>/calling-now/", views.calling_now, name="calling_now"),
     path("<int:pk>/pause/", views.campaign_pause, name="pause"),
     path("<int:pk>/resume/", views.campaign_resume, name="resume"),
     path("<int:pk>/contacts/", views.contact_list, name="contacts"),

@@ -121,6 +121,13 @@ def campaign_resume(request, pk: int):
 
 
 @permission_required(VIEW_CAMPAIGN, raise_exception=True)
+def calling_now(request, pk: int):
+    """The dashboard's "Open now until 17:00" / "Closed now, opens Tue 09:00" line, fetched after the page."""
+    campaign = get_object_or_404(Campaign.objects.prefetch_related("business_hours", "holidays"), pk=pk)
+    return render(request, "campaigns/calling_now.html", {"calling": campaign_services.calling_now(campaign)})
+
+
+@permission_required(VIEW_CAMPAIGN, raise_exception=True)
 def campaign_detail(request, pk: int):
     campaign = get_object_or_404(Campaign.objects.select_related("dial_plan"), pk=pk)
     dashboard = campaign_services.campaign_dashboard(campaign)

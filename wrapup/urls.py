@@ -19,5 +19,4 @@ urlpatterns = [
     path("redials/<int:pk>/", views.redial_detail, name="redial"),
     path("floor/", views_floor.floor, name="floor"),
     path("floor/live/", views_floor.floor_live, name="floor_live"),
-    path("floor/campaigns/<int:pk>/calling/", views_floor.campaign_calling, name="campaign_calling"),
 ]

@@ -1,11 +1,7 @@
-"""The supervisor's live floor view: the page, the partial htmx reloads every few seconds, and the campaign
-dashboard's "open now" line."""
+"""The supervisor's live floor view: the page, and the partial htmx reloads every few seconds."""
 
 from django.contrib.auth.decorators import permission_required
-from django.shortcuts import get_object_or_404, render
-
-from campaigns.campaign_services import calling_now
-from campaigns.models import Campaign
+from django.shortcuts import render
 
 from . import floor as floor_services
 
@@ -20,10 +16,3 @@ def floor(request):
 @permission_required(VIEW_FLOOR, raise_exception=True)
 def floor_live(request):
     return render(request, "wrapup/floor_live.html", {"floor": floor_services.floor_view()})
-
-
-# Whoever may open the campaign's dashboard may read whether it is open: the same permission as the dashboard.
-@permission_required("campaigns.view_campaign", raise_exception=True)
-def campaign_calling(request, pk: int):
-    campaign = get_object_or_404(Campaign.objects.prefetch_related("business_hours", "holidays"), pk=pk)
-    return render(request, "wrapup/floor_calling.html", {"calling": calling_now(campaign)})

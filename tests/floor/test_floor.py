@@ -236,7 +236,7 @@ def test_ended_campaign_has_no_next_opening(campaign):
 def test_floor_and_dashboard_use_the_same_open_line(client, campaign_manager, campaign):
     expected = calling_now(campaign).text
     client.force_login(campaign_manager)
-    line_url = reverse("wrapup:campaign_calling", args=[campaign.pk])
+    line_url = reverse("campaigns:calling_now", args=[campaign.pk])
     dashboard = client.get(reverse("campaigns:detail", args=[campaign.pk])).content.decode()
     # The dashboard loads the line with htmx, and refreshes it, from the same helper the floor uses.
     assert f'hx-get="{line_url}"' in dashboard and 'hx-trigger="load, every 60s"' in dashboard
@@ -250,12 +250,12 @@ def test_floor_and_dashboard_use_the_same_open_line(client, campaign_manager, ca
 )
 def test_open_line_follows_the_dashboard_permission(client, make_user, campaign, persona, status):
     client.force_login(make_user(persona))
-    assert client.get(reverse("wrapup:campaign_calling", args=[campaign.pk])).status_code == status
+    assert client.get(reverse("campaigns:calling_now", args=[campaign.pk])).status_code == status
 
 
 def test_open_line_of_a_missing_campaign_is_404(client, supervisor):
     client.force_login(supervisor)
-    assert client.get(reverse("wrapup:campaign_calling", args=[999999])).status_code == 404
+    assert client.get(reverse("campaigns:calling_now", args=[999999])).status_code == 404
 
 
 @pytest.mark.parametrize(
