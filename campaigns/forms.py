@@ -340,7 +340,7 @@ def parse_custom_fields(text: str) -> dict[str, str]:
 
 class ContactCreateForm(forms.Form):
     name = forms.CharField(max_length=200, required=False)
-    phone = forms.CharField(max_length=32, help_text="E.164 with the country code, e.g. +441632960961.")
+    phone = forms.CharField(max_length=32, help_text="E.164 with the country code, e.g. +442079460000.")
     zone = forms.CharField(
         label="Time zone",
         required=False,

@@ -256,7 +256,7 @@ def normalize_phone(raw: str) -> tuple[str | None, str | None]:
     if compact.startswith("00"):
         compact = "+" + compact[2:]
     if not compact.startswith("+"):
-        return None, f"'{text}' has no country code: write it as +<country code><number>, e.g. +441632960961."
+        return None, f"'{text}' has no country code: write it as +<country code><number>, e.g. +442079460000."
     try:
         number = phonenumbers.parse(compact, None)
     except phonenumbers.NumberParseException:

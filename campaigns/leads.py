@@ -10,7 +10,6 @@ Authentication is the campaign's lead API key in the `X-Api-Key` header. The cli
 from __future__ import annotations
 
 import hmac
-import zoneinfo
 
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import DisallowedHost, SuspiciousOperation, ValidationError
@@ -19,7 +18,7 @@ from django.http import HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
 from . import services
-from .models import Campaign, Contact, LeadSubmission
+from .models import Campaign, Contact, LeadSubmission, validate_zone
 from .webhooks.errors import WebhookError
 from .webhooks.parsing import load_json_object
 from .webhooks.views import check_envelope
@@ -67,9 +66,9 @@ def parse_lead(payload, campaign: Campaign, header_key: str) -> dict:
     zone = payload.get("zone") or ""
     if isinstance(zone, str) and zone:
         try:
-            zoneinfo.ZoneInfo(zone)
-        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-            errors.append({"field": "zone", "message": f"'{zone}' is not a known IANA time zone."})
+            validate_zone(zone)
+        except ValidationError as error:
+            errors.append({"field": "zone", "message": " ".join(error.messages)})
     custom_fields = payload.get("custom_fields", {})
     if not isinstance(custom_fields, dict):
         errors.append({"field": "custom_fields", "message": "Must be a JSON object of names to values."})
