@@ -13,9 +13,9 @@ from datetime import datetime
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from campaigns import scheduling
-from campaigns.campaign_services import CallingNow, calling_now
 from campaigns.models import Campaign, Contact, RedialRequest
+from campaigns.queries.dashboard import CallingNow, calling_now
+from campaigns.services import scheduling
 
 from .models import AgentSession
 

@@ -2,7 +2,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from campaigns.models import Contact, RedialRequest
-from campaigns.services import create_contact, derive_contact_zone, set_do_not_call
+from campaigns.services.contacts import create_contact, derive_contact_zone, set_do_not_call
 
 from .conftest import local
 
@@ -71,7 +71,7 @@ def test_create_contact_rejects_custom_fields_that_are_not_a_mapping(campaign):
 
 
 def test_set_do_not_call_cancels_open_requests(campaign, supervisor):
-    from campaigns.services import add_redial
+    from campaigns.services.redials import add_redial
 
     contact = create_contact(campaign=campaign, phone="+442071234567")
     request = add_redial(campaign=campaign, contact=contact, due_at=local(1, 10), now=local(0, 10))
