@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import re
 import zoneinfo
 from dataclasses import dataclass
-
-import phonenumbers
 
 from campaigns.imports.reading import Columns, Inspection
 from campaigns.models import Campaign, Contact
 from campaigns.services.contacts import derive_contact_zone
+from retryadmin.lib.phones import check_phone
 
 
 @dataclass(frozen=True)
@@ -21,25 +19,6 @@ class RowError:
 
     def as_dict(self) -> dict:
         return {"row": self.row, "field": self.field, "message": self.message}
-
-
-def normalize_phone(raw: str) -> tuple[str | None, str | None]:
-    """(E.164 number, None) or (None, message). "00" prefixes and spaces, dots, dashes, brackets are fine."""
-    text = raw.strip()
-    if not text:
-        return None, "The phone number is missing."
-    compact = re.sub(r"[\s().\-]", "", text)
-    if compact.startswith("00"):
-        compact = "+" + compact[2:]
-    if not compact.startswith("+"):
-        return None, f"'{text}' has no country code: write it as +<country code><number>, e.g. +442079460000."
-    try:
-        number = phonenumbers.parse(compact, None)
-    except phonenumbers.NumberParseException:
-        return None, f"'{text}' is not a phone number."
-    if not phonenumbers.is_valid_number(number):
-        return None, f"'{text}' is not a valid phone number."
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164), None
 
 
 @dataclass(frozen=True)
@@ -75,7 +54,7 @@ class RowChecker:
             ]
         cells = cells + [""] * (self.width - len(cells))
         errors = []
-        phone, message = normalize_phone(cells[columns.phone])
+        phone, message = check_phone(cells[columns.phone])
         if message:
             errors.append(RowError(row, "phone", message))
         name = cells[columns.name].strip() if columns.name is not None else ""

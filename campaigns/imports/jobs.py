@@ -42,10 +42,6 @@ RUN_IMPORT_TASK = "campaigns.tasks.run_import"
 CHUNK_ROWS = 2_000
 
 
-def stall_seconds() -> float:
-    return float(getattr(settings, "IMPORT_STALL_SECONDS", 300))
-
-
 @transaction.atomic
 def create_import_job(*, campaign: Campaign, upload, mode: str, by, inspection: Inspection) -> ImportJob:
     """Store an inspected upload as a pending job; nothing is imported until `confirm_import`."""
@@ -203,7 +199,7 @@ def fail_stalled_imports(now=None) -> list[int]:
     (empty when none). A job that saves progress meanwhile no longer matches the conditional update and
     is left running; a job already failed is not touched again."""
     now = now or timezone.now()
-    cutoff = now - timedelta(seconds=stall_seconds())
+    cutoff = now - timedelta(seconds=settings.IMPORT_STALL_SECONDS)
     failed = []
     for job in ImportJob.objects.filter(_stalled(cutoff)).select_related("campaign"):
         updated = ImportJob.objects.filter(_stalled(cutoff), pk=job.pk).update(

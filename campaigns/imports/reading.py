@@ -23,14 +23,6 @@ NAME_HEADERS = ("name", "full_name", "fullname", "customer_name", "contact_name"
 ZONE_HEADERS = ("zone", "time_zone", "timezone", "tz")
 
 
-def max_upload_bytes() -> int:
-    return getattr(settings, "IMPORT_MAX_BYTES", 30 * 1024 * 1024)
-
-
-def max_rows() -> int:
-    return getattr(settings, "IMPORT_MAX_ROWS", 200_000)
-
-
 class CsvRejected(Exception):
     """The whole file is unusable; the message says why, for the upload form."""
 
@@ -142,7 +134,7 @@ def inspect_csv(upload, *, name: str = "") -> Inspection:
     """
     if name and not name.lower().endswith((".csv", ".txt")):
         raise CsvRejected(f"'{name}' is not a CSV file: upload a .csv file (in Excel: Save As 'CSV UTF-8').")
-    limit = max_upload_bytes()
+    limit = settings.IMPORT_MAX_BYTES
     if upload.size is not None and upload.size > limit:
         raise CsvRejected(f"The file is too large ({upload.size:,} bytes); the limit is {limit:,} bytes.")
     upload.seek(0)
@@ -164,8 +156,10 @@ def inspect_csv(upload, *, name: str = "") -> Inspection:
             preview.append((row, cells))
     if total == 0:
         raise CsvRejected("The file has a header row but no contacts.")
-    if total > max_rows():
-        raise CsvRejected(f"The file has {total:,} rows; one import takes at most {max_rows():,}. Split the file.")
+    if total > settings.IMPORT_MAX_ROWS:
+        raise CsvRejected(
+            f"The file has {total:,} rows; one import takes at most {settings.IMPORT_MAX_ROWS:,}. Split the file."
+        )
     return Inspection(columns, delimiter, total, preview)
 
 

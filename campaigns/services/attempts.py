@@ -18,14 +18,16 @@ from campaigns.services.contacts import (
 )
 from campaigns.services.queue import _queue_after_opening
 from campaigns.services.redials import _replace_open_request
-from campaigns.services.wording import _local_clock, _zone
-from strategies.durations import ZERO, add_delay, format_delay
+from retryadmin.lib.localtime import local_clock, zone_of
+from strategies.durations import add_delay, format_delay
 from strategies.engine import (
     REASON_ENDED,
     REASON_NO_WINDOW,
     REASON_RETRY,
+    SELF_REDIALLING,
     AttemptRecord,
     Decision,
+    result_redial_delay,
 )
 from strategies.models import CallResult, Outcome
 
@@ -184,11 +186,8 @@ def _attempt_for_call(provider: str, provider_call_id: str) -> Attempt | None:
 
 
 def _close_request_after_call(request: RedialRequest, attempt: Attempt, now: datetime) -> None:
-    updated = RedialRequest.objects.filter(pk=request.pk, status__in=RedialRequest.OPEN_STATUSES).update(
-        status=RedialRequest.DONE,
-        closed_at=now,
-        close_reason=f"called: attempt {attempt.number}",
-        updated_at=timezone.now(),
+    updated = RedialRequest.objects.filter(pk=request.pk, status__in=RedialRequest.OPEN_STATUSES).close(
+        RedialRequest.DONE, f"called: attempt {attempt.number}", now
     )
     if updated:
         request.status = RedialRequest.DONE
@@ -274,7 +273,7 @@ def redial_from_call_result(attempt: Attempt, *, agent, now: datetime | None = N
     maximum attempts, no calling time).
     """
     result = attempt.call_result
-    if result is None or result.handling not in ("redial", "instant"):
+    if result is None or result.handling not in SELF_REDIALLING:
         return None
     now = now or timezone.now()
     with transaction.atomic():
@@ -292,11 +291,11 @@ def redial_from_call_result(attempt: Attempt, *, agent, now: datetime | None = N
             _close_contact(contact, decision.reason, now)
             return None
         is_redial = result.handling == "redial"
-        delay = calendar.redial_delay if is_redial else ZERO
+        delay, _ = result_redial_delay(calendar, result.handling)
         started_from = max(now, attempt.ended_at or attempt.started_at)
-        candidate = add_delay(started_from, delay, _zone(campaign.zone))
+        candidate = add_delay(started_from, delay, zone_of(campaign.zone))
         allowed = scheduling.next_allowed_for(campaign, contact, candidate, calendar=calendar)
-        text = f"{result.name} at {_local_clock(started_from, campaign.zone, started_from)}" + (
+        text = f"{result.name} at {local_clock(started_from, campaign.zone, started_from)}" + (
             f" +{format_delay(delay)} redial delay" if is_redial else ""
         )
         if allowed is None:
@@ -307,7 +306,7 @@ def redial_from_call_result(attempt: Attempt, *, agent, now: datetime | None = N
         if allowed.explanation:
             text = f"{text}, {allowed.explanation}"
         elif allowed.at > now:
-            text = f"{text} = {_local_clock(allowed.at, campaign.zone, started_from)}"
+            text = f"{text} = {local_clock(allowed.at, campaign.zone, started_from)}"
         _store_decision(attempt, Decision(allowed.at, REASON_RETRY, text), allowed.at, text)
         request = _replace_open_request(
             contact,
@@ -321,3 +320,37 @@ def redial_from_call_result(attempt: Attempt, *, agent, now: datetime | None = N
         )
         _mark_scheduled(contact)
     return request
+
+
+def set_call_result(
+    attempt: Attempt, call_result: CallResult | None, *, wrap_up_ended_at: datetime | None = None
+) -> Attempt:
+    """Keep the call result the agent chose for `attempt` (and, given, when its wrap-up ended); the
+    schedule is not touched. Returns `attempt`, updated."""
+    fields = {"call_result": call_result}
+    if wrap_up_ended_at is not None:
+        fields["wrap_up_ended_at"] = wrap_up_ended_at
+    Attempt.objects.filter(pk=attempt.pk).update(**fields)
+    for name, value in fields.items():
+        setattr(attempt, name, value)
+    return attempt
+
+
+def end_wrap_up_without_result(attempt: Attempt, now: datetime) -> None:
+    """The call's wrap-up ended at `now` with nothing to add: record_attempt already scheduled it."""
+    Attempt.objects.filter(pk=attempt.pk).update(wrap_up_ended_at=now)
+    attempt.wrap_up_ended_at = now
+
+
+def keep_agent_redial(attempt: Attempt, redial: RedialRequest) -> None:
+    """The redial the agent added during the call's wrap-up stands as the call's decision (it beats the
+    automatic one); a contact still in wrap-up is scheduled by it."""
+    with transaction.atomic():
+        attempt.decision_reason = REASON_RETRY
+        attempt.decision_explanation = f"Redial added in wrap-up: {redial.explanation}"
+        attempt.next_attempt_at = redial.due_at
+        attempt.save(update_fields=["decision_reason", "decision_explanation", "next_attempt_at"])
+        contact = Contact.objects.select_for_update().get(pk=attempt.contact_id)
+        if contact.status == Contact.WRAP_UP:
+            contact.status = Contact.SCHEDULED
+            contact.save(update_fields=["status", "updated_at"])

@@ -21,6 +21,7 @@ from django.utils import timezone
 from campaigns.models import Campaign, Contact, RedialRequest, validate_e164, validate_zone
 from campaigns.services import scheduling
 from campaigns.services.wording import user_label
+from retryadmin.lib.phones import to_e164
 from strategies.engine import (
     REASON_FINAL,
     REASON_RETRY,
@@ -63,16 +64,9 @@ def derive_contact_zone(phone: str, campaign_zone: str) -> str:
 
 
 def normalise_phone(phone: str) -> str:
-    """`phone` in E.164 when it is an international number written with spaces, dots, dashes or
-    brackets ("+44 1632 960961"); otherwise the stripped text, for validate_e164 to judge."""
-    text = (phone or "").strip()
-    if not text.startswith("+"):
-        return text
-    try:
-        number = phonenumbers.parse(text, None)
-    except phonenumbers.NumberParseException:
-        return text
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    """`phone` in E.164 when it is an international number (see retryadmin.lib.phones); otherwise the
+    stripped text, for validate_e164 to judge."""
+    return to_e164(phone) or (phone or "").strip()
 
 
 def check_contact_fields(*, campaign: Campaign, phone: str, name: str, zone: str, custom_fields) -> None:
@@ -134,12 +128,7 @@ def set_do_not_call(contact: Contact, *, by, reason: str = "") -> Contact:
 def _cancel_open_requests(contact: Contact, campaign_id: int, reason: str, now: datetime | None = None) -> int:
     return RedialRequest.objects.filter(
         contact=contact, campaign_id=campaign_id, status__in=RedialRequest.OPEN_STATUSES
-    ).update(
-        status=RedialRequest.CANCELLED,
-        close_reason=reason[:CLOSE_REASON_MAX],
-        closed_at=now or timezone.now(),
-        updated_at=timezone.now(),
-    )
+    ).close(RedialRequest.CANCELLED, reason[:CLOSE_REASON_MAX], now or timezone.now())
 
 
 def _lock_contact_for_scheduling(contact_id: int) -> Contact:
@@ -178,3 +167,21 @@ def check_contact_open(contact: Contact) -> None:
             + (f": {contact.status_reason}" if contact.status_reason else "")
             + "); it cannot be called again."
         )
+
+
+def take_for_call(contact_id: int, statuses, now: datetime) -> bool:
+    """The contact goes in call if it still has one of `statuses`; False when another agent took it first."""
+    return bool(
+        Contact.objects.filter(pk=contact_id, status__in=statuses).update(
+            status=Contact.IN_CALL, status_reason="", updated_at=now
+        )
+    )
+
+
+def update_notes(contact: Contact, notes: str) -> Contact:
+    """Save the contact's notes (the caller checked who may); returns the contact as saved."""
+    with transaction.atomic():
+        locked = Contact.objects.select_for_update().get(pk=contact.pk)
+        locked.notes = notes
+        locked.save(update_fields=["notes", "updated_at"])
+    return locked

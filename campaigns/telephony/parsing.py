@@ -1,6 +1,6 @@
 """Turn each provider's callback into one `ParsedEvent`: plain values, validated, no database access.
 
-Every function here raises `WebhookError(400, ..., field)` for a value it cannot use, naming the field as the
+Every function here raises `JsonError(400, ..., field)` for a value it cannot use, naming the field as the
 provider spells it, so the answer tells the sender exactly what to fix. Values are bounded to what the
 columns hold (PostgreSQL refuses NUL characters and integers past 2**31), so nothing that passes here can
 fail later at the database.
@@ -8,7 +8,6 @@ fail later at the database.
 
 from __future__ import annotations
 
-import json
 import re
 import zoneinfo
 from collections.abc import Mapping
@@ -16,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 
-from campaigns.telephony.errors import WebhookError
+from retryadmin.lib.jsonapi import JsonError
 
 TWILIO, OZONETEL, SIP = "twilio", "ozonetel", "sip"
 
@@ -66,21 +65,21 @@ def _text(data: Mapping, name: str, *, required: bool = False, max_length: int =
     value = data.get(name)
     if value is None or value == "":
         if required:
-            raise WebhookError(400, f"{name} is required.", name)
+            raise JsonError(400, f"{name} is required.", name)
         return ""
     if isinstance(value, bool) or not isinstance(value, str | int):
-        raise WebhookError(400, f"{name} must be a string.", name)
+        raise JsonError(400, f"{name} must be a string.", name)
     text = str(value).strip()
     if required and not text:
-        raise WebhookError(400, f"{name} is required.", name)
+        raise JsonError(400, f"{name} is required.", name)
     if len(text) > max_length:
-        raise WebhookError(400, f"{name} is longer than {max_length} characters.", name)
+        raise JsonError(400, f"{name} is longer than {max_length} characters.", name)
     if CONTROL_CHARS.search(text):
-        raise WebhookError(400, f"{name} contains control characters.", name)
+        raise JsonError(400, f"{name} contains control characters.", name)
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:
-        raise WebhookError(400, f"{name} is not valid text (lone surrogate).", name)
+        raise JsonError(400, f"{name} is not valid text (lone surrogate).", name)
     return text
 
 
@@ -89,21 +88,21 @@ def _integer(data: Mapping, name: str, *, low: int, high: int, required: bool = 
     value = data.get(name)
     if value is None or value == "":
         if required:
-            raise WebhookError(400, f"{name} is required.", name)
+            raise JsonError(400, f"{name} is required.", name)
         return None
     if isinstance(value, bool):
-        raise WebhookError(400, f"{name} must be a whole number.", name)
+        raise JsonError(400, f"{name} must be a whole number.", name)
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     if isinstance(value, str):
         stripped = value.strip()
         if not re.fullmatch(r"[+-]?\d{1,19}", stripped):
-            raise WebhookError(400, f"{name} must be a whole number, not {value[:40]!r}.", name)
+            raise JsonError(400, f"{name} must be a whole number, not {value[:40]!r}.", name)
         value = int(stripped)
     if not isinstance(value, int):
-        raise WebhookError(400, f"{name} must be a whole number.", name)
+        raise JsonError(400, f"{name} must be a whole number.", name)
     if not low <= value <= high:
-        raise WebhookError(400, f"{name} must be between {low} and {high}.", name)
+        raise JsonError(400, f"{name} must be between {low} and {high}.", name)
     return value
 
 
@@ -113,11 +112,11 @@ def _duration(data: Mapping, name: str, *, required: bool = False) -> int | None
     if isinstance(value, str) and ":" in value:
         match = HHMMSS.match(value.strip())
         if not match:
-            raise WebhookError(400, f"{name} must be seconds or HH:MM:SS, not {value[:40]!r}.", name)
+            raise JsonError(400, f"{name} must be seconds or HH:MM:SS, not {value[:40]!r}.", name)
         hours, minutes, seconds = (int(part or 0) for part in match.groups())
         total = hours * 3600 + minutes * 60 + seconds
         if total > MAX_DURATION_SECONDS:
-            raise WebhookError(400, f"{name} must be between 0 and {MAX_DURATION_SECONDS} seconds.", name)
+            raise JsonError(400, f"{name} must be between 0 and {MAX_DURATION_SECONDS} seconds.", name)
         return total
     return _integer(data, name, low=0, high=MAX_DURATION_SECONDS, required=required)
 
@@ -126,7 +125,7 @@ def _bounded(moment: datetime, name: str) -> datetime:
     """`moment` in UTC, refused when it is so far from today that date arithmetic on it could overflow."""
     moment = moment.astimezone(UTC)
     if not 2000 <= moment.year <= 2999:
-        raise WebhookError(400, f"{name} is not a plausible time.", name)
+        raise JsonError(400, f"{name} is not a plausible time.", name)
     return moment
 
 
@@ -141,7 +140,7 @@ def _iso_datetime(data: Mapping, name: str, *, naive_zone: str = "UTC") -> datet
     try:
         moment = datetime.fromisoformat(text.replace("Z", "+00:00") if text.endswith("Z") else text)
     except ValueError:
-        raise WebhookError(400, f"{name} must be an ISO-8601 time such as 2026-03-01T10:15:00+00:00.", name)
+        raise JsonError(400, f"{name} must be an ISO-8601 time such as 2026-03-01T10:15:00+00:00.", name)
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=zoneinfo.ZoneInfo(naive_zone))
     return _bounded(moment, name)
@@ -157,7 +156,7 @@ def _rfc2822(data: Mapping, name: str) -> datetime | None:
     except (TypeError, ValueError, IndexError, OverflowError):
         moment = None
     if moment is None:
-        raise WebhookError(400, f"{name} must be an RFC 2822 time such as 'Mon, 16 Aug 2010 03:45:01 +0000'.", name)
+        raise JsonError(400, f"{name} must be an RFC 2822 time such as 'Mon, 16 Aug 2010 03:45:01 +0000'.", name)
     if moment.tzinfo is None:  # "-0000" means UTC with no claim about local time.
         moment = moment.replace(tzinfo=UTC)
     return _bounded(moment, name)
@@ -172,21 +171,6 @@ def _span(
     if ended_at is None and started_at is not None and duration is not None:
         ended_at = started_at + timedelta(seconds=duration)
     return started_at, ended_at
-
-
-def load_json_object(body: bytes) -> dict:
-    """The body as a JSON object; raises WebhookError(400) for anything else."""
-    try:
-        data = json.loads(body.decode("utf-8"), parse_constant=_refuse_constant)
-    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
-        raise WebhookError(400, f"The body is not valid JSON: {str(exc)[:120]}", "")
-    if not isinstance(data, dict):
-        raise WebhookError(400, "The body must be a JSON object.", "")
-    return data
-
-
-def _refuse_constant(name: str):
-    raise ValueError(f"{name} is not a number JSON allows")
 
 
 def request_id_from_query(query: Mapping, name: str = "request") -> int | None:
@@ -257,13 +241,13 @@ def parse_ozonetel(data: Mapping, *, zone: str) -> ParsedEvent:
     customer_status = _text(data, "CustomerStatus")
     dial_status = _text(data, "DialStatus")
     if not customer_status and not dial_status:
-        raise WebhookError(400, "CustomerStatus (or DialStatus) is required.", "CustomerStatus")
+        raise JsonError(400, "CustomerStatus (or DialStatus) is required.", "CustomerStatus")
     _text(data, "Disposition", max_length=200)  # validated only: the raw body keeps it for reports
     duration = _duration(data, "Duration")
     started_at = _iso_datetime(data, "StartTime", naive_zone=zone)
     ended_at = _iso_datetime(data, "EndTime", naive_zone=zone)
     if started_at and ended_at and ended_at < started_at:
-        raise WebhookError(400, "EndTime is before StartTime.", "EndTime")
+        raise JsonError(400, "EndTime is before StartTime.", "EndTime")
     if duration is None and started_at and ended_at:
         duration = min(int((ended_at - started_at).total_seconds()), MAX_DURATION_SECONDS)
     started_at, ended_at = _span(started_at, ended_at, duration)
@@ -290,10 +274,10 @@ def parse_sip(data: Mapping) -> ParsedEvent:
     sip_code = _integer(data, "sip_code", low=100, high=699)
     q850 = _integer(data, "q850_cause", low=0, high=127)
     if sip_code is None and q850 is None:
-        raise WebhookError(400, "sip_code or q850_cause is required.", "sip_code")
+        raise JsonError(400, "sip_code or q850_cause is required.", "sip_code")
     answered = data.get("answered")
     if not isinstance(answered, bool):
-        raise WebhookError(400, "answered is required and must be true or false.", "answered")
+        raise JsonError(400, "answered is required and must be true or false.", "answered")
     duration = _duration(data, "duration", required=True)
     started_at = _iso_datetime(data, "started_at")
     request_id = _integer(data, "request", low=1, high=MAX_REQUEST_ID)

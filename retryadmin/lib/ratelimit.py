@@ -64,7 +64,7 @@ def client_address(request) -> str | None:
     Returns None when the address is missing or not an IP address.
     """
     candidate = request.META.get("REMOTE_ADDR", "")
-    proxies = getattr(settings, "WEBHOOK_NUM_PROXIES", 0)
+    proxies = settings.WEBHOOK_NUM_PROXIES
     if proxies > 0:
         forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()]
         if len(forwarded) >= proxies:

@@ -9,6 +9,7 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from campaigns.models import Attempt, Campaign, Contact, RedialRequest
+from campaigns.services import contacts as contact_services
 from campaigns.services import redials as redial_services
 from campaigns.services import scheduling
 from strategies import engine
@@ -140,20 +141,10 @@ class _Picker:
                 )
                 if request is None:
                     return None
-                # The call is in this agent's hands now: no lease, the sweeper leaves it alone.
-                won = RedialRequest.objects.filter(pk=request_id, status__in=TAKEABLE_REQUEST_STATUSES).update(
-                    status=RedialRequest.DIALING,
-                    claimed_at=self.now,
-                    lease_expires_at=None,
-                    updated_at=self.now,
-                )
-                if not won:
+                if not redial_services.take_for_agent(request_id, TAKEABLE_REQUEST_STATUSES, self.now):
                     return None
                 request.status = RedialRequest.DIALING
-            won = Contact.objects.filter(pk=contact_id, status__in=TAKEABLE_CONTACT_STATUSES).update(
-                status=Contact.IN_CALL, status_reason="", updated_at=self.now
-            )
-            if not won:
+            if not contact_services.take_for_call(contact_id, TAKEABLE_CONTACT_STATUSES, self.now):
                 # Someone else took the contact between our read and this UPDATE: undo the request claim.
                 transaction.set_rollback(True)
                 return None
