@@ -7,7 +7,7 @@ from campaigns.admin import paging as admin_paging
 from campaigns.admin.paging import CappedCount, CappedCountPaginator
 from campaigns.models import Contact
 
-from .conftest import changelist
+from .helpers import changelist
 
 pytestmark = pytest.mark.django_db
 

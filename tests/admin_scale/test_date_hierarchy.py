@@ -12,7 +12,7 @@ from django.utils import timezone
 from campaigns.admin.paging import probing_dates
 from campaigns.models import RedialRequest
 
-from .conftest import changelist
+from .helpers import changelist
 
 pytestmark = pytest.mark.django_db
 

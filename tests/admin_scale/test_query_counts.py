@@ -9,7 +9,7 @@ from django.utils import timezone
 from campaigns.models import Attempt, Contact, LeadSubmission, RedialRequest, WebhookEvent
 from strategies.models import Outcome
 
-from .conftest import changelist
+from .helpers import changelist
 
 pytestmark = pytest.mark.django_db
 

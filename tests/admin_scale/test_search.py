@@ -6,7 +6,7 @@ import pytest
 from campaigns.admin import contacts as contact_admin
 from campaigns.models import Attempt, Campaign, Contact, RedialRequest
 
-from .conftest import changelist
+from .helpers import changelist
 
 pytestmark = pytest.mark.django_db
 
