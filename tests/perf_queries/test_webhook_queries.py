@@ -7,7 +7,7 @@ import pytest
 from django.utils import timezone
 
 from campaigns.models import Attempt, RedialRequest, WebhookEvent
-from tests.webhooks.conftest import TWILIO_TOKEN, call_sid, post_twilio, twilio_params
+from tests.webhooks.helpers import TWILIO_TOKEN, call_sid, post_twilio, twilio_params
 
 pytestmark = pytest.mark.django_db
 
