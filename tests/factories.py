@@ -32,6 +32,8 @@ from wrapup.models import AgentSession
 
 NO_ANSWER = "sip.customer_no_answer"
 TEST_PASSWORD = "pw-test-123"
+# `CampaignFactory(hours=ALL_DAY)`: open around the clock every day.
+ALL_DAY = ((0, 24 * 60),)
 
 
 def outcome(code: str) -> Outcome:
@@ -210,6 +212,16 @@ class RedialRequestFactory(BulkFactory):
     campaign = factory.SelfAttribute("contact.campaign")
     due_at = factory.LazyFunction(lambda: timezone.now() + timedelta(hours=2))
     status = RedialRequest.Status.SCHEDULED
+
+    class Params:
+        # Due a minute ago: the next claim takes it.
+        due = factory.Trait(due_at=factory.LazyFunction(lambda: timezone.now() - timedelta(minutes=1)))
+
+    @classmethod
+    def create_bulk_with_contacts(cls, size: int, campaign: Campaign, **kwargs) -> list[RedialRequest]:
+        """`size` new (pending) contacts of `campaign`, one request each, saved by two bulk_creates."""
+        contacts = ContactFactory.create_bulk(size, campaign=campaign)
+        return cls.create_bulk(size, contact=factory.Iterator(contacts), **kwargs)
 
 
 class AgentSessionFactory(DjangoModelFactory):
