@@ -4,7 +4,7 @@ import jobs.
 
 Every factory makes a row that needs nothing else: a contact gets a campaign, an attempt a contact and the
 catalog's no-answer outcome. `create_bulk(size, ...)` saves many rows in one INSERT; give per-row values
-with `factory.Iterator([...])`.
+with `factory.Iterator([...])` or `numbered=`.
 """
 
 from datetime import timedelta
@@ -51,9 +51,12 @@ class BulkFactory(DjangoModelFactory):
         abstract = True
 
     @classmethod
-    def create_bulk(cls, size: int, **kwargs) -> list:
+    def create_bulk(cls, size: int, *, numbered: dict[str, str] | None = None, start: int = 0, **kwargs) -> list:
         """`size` rows built by this factory and saved by one bulk_create: no save() and no post-generation
-        hook runs, and every related row must be given (saved) in `kwargs`."""
+        hook runs, and every related row must be given (saved) in `kwargs`. `numbered={"phone": "+4479110{:05d}"}`
+        gives row i (counted from `start`) the format's value for i."""
+        for field, template in (numbered or {}).items():
+            kwargs[field] = factory.Iterator([template.format(i) for i in range(start, start + size)])
         return cls._meta.model.objects.bulk_create(cls.build_batch(size, **kwargs))
 
 
@@ -190,14 +193,14 @@ class ContactFactory(BulkFactory):
 
 
 class AttemptFactory(BulkFactory):
-    """The first attempt to a contact, just now, with no answer."""
+    """The contact's next attempt, just now, with no answer."""
 
     class Meta:
         model = Attempt
 
     contact = factory.SubFactory(ContactFactory)
     campaign = factory.SelfAttribute("contact.campaign")
-    number = 1
+    number = factory.LazyAttribute(lambda o: Attempt.objects.filter(contact_id=o.contact.pk).count() + 1)
     started_at = factory.LazyFunction(timezone.now)
     outcome = factory.LazyFunction(lambda: outcome(NO_ANSWER))
 

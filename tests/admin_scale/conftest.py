@@ -22,12 +22,8 @@ def make_contacts(db):
     """make_contacts(campaign, n, first=0): n contacts numbered +44163296xxxx (from `first`), named "Person <i>"."""
 
     def _make(campaign: Campaign, n: int, first: int = 0) -> list[Contact]:
-        numbers = range(first, first + n)
         return ContactFactory.create_bulk(
-            n,
-            campaign=campaign,
-            phone=factory.Iterator([f"+44163296{i:04d}" for i in numbers]),
-            name=factory.Iterator([f"Person {i}" for i in numbers]),
+            n, campaign=campaign, start=first, numbered={"phone": "+44163296{:04d}", "name": "Person {}"}
         )
 
     return _make
@@ -42,6 +38,7 @@ def make_attempts(db):
             len(contacts),
             contact=factory.Iterator(contacts),
             started_at=factory.Iterator([START + timedelta(hours=n) for n in range(len(contacts))]),
+            number=1,
             outcome=outcome("sip.customer_busy"),
             **fields,
         )
