@@ -230,9 +230,17 @@ class RedialRequestFactory(BulkFactory):
 class AgentSessionFactory(DjangoModelFactory):
     class Meta:
         model = AgentSession
+        skip_postgeneration_save = True
 
     agent = factory.SubFactory(UserFactory, persona="Agent")
     state = AgentSession.State.OFFLINE
+
+    @factory.post_generation
+    def since(session, create, since, **kwargs):
+        """`since=`: when the agent entered the state (state_changed_at is auto_now_add, so it is set after)."""
+        if create and since is not None:
+            AgentSession.objects.filter(pk=session.pk).update(state_changed_at=since)
+            session.state_changed_at = since
 
 
 class WebhookEventFactory(DjangoModelFactory):
