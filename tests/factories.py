@@ -243,7 +243,7 @@ class AgentSessionFactory(DjangoModelFactory):
             session.state_changed_at = since
 
 
-class WebhookEventFactory(DjangoModelFactory):
+class WebhookEventFactory(BulkFactory):
     class Meta:
         model = WebhookEvent
 
@@ -252,7 +252,7 @@ class WebhookEventFactory(DjangoModelFactory):
     raw_status = "no-answer"
 
 
-class LeadSubmissionFactory(DjangoModelFactory):
+class LeadSubmissionFactory(BulkFactory):
     class Meta:
         model = LeadSubmission
 

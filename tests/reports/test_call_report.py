@@ -8,10 +8,10 @@ from unittest import mock
 import pytest
 from django.http import StreamingHttpResponse
 
-from campaigns.models import Attempt, Campaign
+from campaigns.models import Attempt
 from campaigns.queries import reports
 from strategies.models import CallResult, Outcome
-from tests.factories import AttemptFactory
+from tests.factories import AttemptFactory, CampaignFactory
 
 pytestmark = pytest.mark.django_db
 URL = "/campaigns/report/"
@@ -22,12 +22,12 @@ DAY = {"date_from": "2026-03-10", "date_to": "2026-03-10"}
 
 @pytest.fixture
 def mumbai(db):
-    return Campaign.objects.create(name="Mumbai upgrades", zone="Asia/Kolkata")
+    return CampaignFactory(name="Mumbai upgrades", zone="Asia/Kolkata")
 
 
 @pytest.fixture
 def new_york(db):
-    return Campaign.objects.create(name="NY renewals", zone="America/New_York")
+    return CampaignFactory(name="NY renewals", zone="America/New_York")
 
 
 @pytest.fixture
