@@ -38,8 +38,14 @@ Arms:
       counts are this campaign's: it is the organisation's only campaign); it starts with no history.
   (c) oracle: best_time_move with the contact's true probabilities (upper bound).
   (c') table oracle: best_time_move with the true population average by local hour, what (b)'s
-      campaign table can at best learn (shows how much of the gap is per-contact knowledge).
-(b), (c) and (c') use the same max shift, minimum gain and capacity. The last line is JSON.
+      campaign table can at best learn.
+  (d) kind posterior: knows the three true profiles, their shares and the factors' distribution but
+      not a contact's kind, and infers it by Bayes from the contact's own unanswered calls: the best a
+      learner that does not observe the kind could know.
+  (e) learned by kind: as (b), with one campaign table per kind, as if each lead carried its kind as
+      an attribute (the population above does not promise that: this row shows what such an attribute
+      would be worth, it is not (b)).
+All moving arms use the same max shift, minimum gain and capacity. The last line is JSON.
 """
 
 import argparse
@@ -83,7 +89,9 @@ NEVER_ANSWER_SHARE = 0.12
 OTHER_HOURS = 0.03
 
 
-def _profile(weekday: dict[int, float], weekend: dict[int, float]) -> tuple[float, ...]:
+def _profile(weekday_8_to_20: tuple[float, ...], weekend: dict[int, float]) -> tuple[float, ...]:
+    """168 rates from the Mon-Fri rates of 08:00 ... 20:00 and the weekend's by hour."""
+    weekday = dict(zip(range(8, 21), weekday_8_to_20, strict=True))
     rates = []
     for day in range(7):
         source = weekday if day < 5 else weekend
@@ -99,21 +107,21 @@ SEGMENTS = {
     "office": (
         0.45,
         _profile(
-            dict(zip(range(8, 21), (0.30, 0.12, 0.08, 0.08, 0.18, 0.10, 0.07, 0.07, 0.10, 0.22, 0.36, 0.38, 0.32))),
+            (0.30, 0.12, 0.08, 0.08, 0.18, 0.10, 0.07, 0.07, 0.10, 0.22, 0.36, 0.38, 0.32),
             {**_hours(8, 9, 0.20), **_hours(10, 15, 0.30), **_hours(16, 20, 0.25)},
         ),
     ),
     "retiree": (
         0.25,
         _profile(
-            dict(zip(range(8, 21), (0.18, 0.32, 0.42, 0.40, 0.24, 0.22, 0.28, 0.28, 0.24, 0.18, 0.14, 0.14, 0.12))),
+            (0.18, 0.32, 0.42, 0.40, 0.24, 0.22, 0.28, 0.28, 0.24, 0.18, 0.14, 0.14, 0.12),
             _hours(8, 20, 0.25),
         ),
     ),
     "shift": (
         0.30,
         _profile(
-            dict(zip(range(8, 21), (0.05, 0.05, 0.06, 0.10, 0.22, 0.34, 0.36, 0.34, 0.24, 0.14, 0.10, 0.08, 0.08))),
+            (0.05, 0.05, 0.06, 0.10, 0.22, 0.34, 0.36, 0.34, 0.24, 0.14, 0.10, 0.08, 0.08),
             {**_hours(8, 11, 0.08), **_hours(12, 20, 0.20)},
         ),
     ),
@@ -173,48 +181,92 @@ def population_table(population: Population) -> best_time.RateTable:
     return best_time.RateTable.from_rates([total / len(population) for total in sums])
 
 
-class Arm:
-    """How a retry's instant is chosen. `plain`: the engine's. Others: best_time_move with a table."""
+# (d): the true profiles, shares and reachability factors (the factor's uniform part by 4 points).
+_FACTORS = ((0.0, NEVER_ANSWER_SHARE),) + tuple((f, (1 - NEVER_ANSWER_SHARE) / 4) for f in (0.625, 0.875, 1.125, 1.375))
 
-    def __init__(self, name, population, calendar, *, tables=None, learn=False, shift=None, gain=0.0, priors=None):
+
+def posterior_table(contact: int, own: dict[int, tuple[int, int]]) -> best_time.RateTable:
+    """The expected answer probability by hour given the contact's own calls, by Bayes over the true
+    kinds and factors: what any learner that does not observe the kind could at best know."""
+    weights = []
+    for share, profile in SEGMENTS.values():
+        weight = 0.0
+        for factor, factor_share in _FACTORS:
+            likelihood = share * factor_share
+            for hour, (attempts, connects) in own.items():
+                p = factor * profile[hour]
+                likelihood *= p**connects * (1 - p) ** (attempts - connects)
+            weight += likelihood * factor
+        weights.append(weight)
+    total = sum(weights) or 1.0
+    profiles = [profile for _, profile in SEGMENTS.values()]
+    return best_time.RateTable.from_rates(
+        [sum(w / total * profile[hour] for w, profile in zip(weights, profiles, strict=True)) for hour in range(168)]
+    )
+
+
+class Arm:
+    """How a retry's instant is chosen: the engine's (plain), or best_time_move with a table that is
+    learned (`learn_by` gives the key whose calls a contact's table learns from) or given (`tables`)."""
+
+    def __init__(self, name, population, calendar, *, tables=None, learn_by=None, shift=None, gain=0.0, priors=None):
         self.name = name
         self.population = population
         self.calendar = calendar
-        self.tables = tables  # contact -> RateTable, for the oracles
-        self.learn = learn
+        self.tables = tables  # (contact, own counts) -> RateTable, for the oracles
+        self.learn_by = learn_by  # contact -> key of the table it learns from and uses
         self.shift = shift
         self.gain = gain
         self.priors = priors or {}
-        self.campaign = best_time.RateTable.flat()
-        self.counts = [[0, 0] for _ in range(best_time.HOURS_PER_WEEK)]
+        self.learned: dict[object, best_time.RateTable] = {}
+        self.counts: dict[object, list[list[int]]] = {}
         self.slot_counts: dict[int, int] = {}
         self.moved = 0
         self.sample_explanation = ""
+        self.sample_after = (START + timedelta(days=8)).timestamp()
 
     @property
     def moves(self) -> bool:
-        return self.learn or self.tables is not None
+        return self.learn_by is not None or self.tables is not None
 
     def nightly(self) -> None:
-        if not self.learn:
+        """Recompute the tables from all calls so far, as beat would at night."""
+        if self.learn_by is None:
             return
-        counts = {hour: (a, c) for hour, (a, c) in enumerate(self.counts) if a}
-        organisation = best_time.organisation_table(counts, prior_strength=self.priors["organisation"])
-        self.campaign = best_time.campaign_table(counts, organisation, prior_strength=self.priors["campaign"])
+        everything = [[0, 0] for _ in range(best_time.HOURS_PER_WEEK)]
+        for cells in self.counts.values():
+            for hour, (attempts, connects) in enumerate(cells):
+                everything[hour][0] += attempts
+                everything[hour][1] += connects
+        organisation = best_time.organisation_table(
+            {hour: (a, c) for hour, (a, c) in enumerate(everything) if a}, prior_strength=self.priors["organisation"]
+        )
+        self.learned = {
+            key: best_time.campaign_table(
+                {hour: (a, c) for hour, (a, c) in enumerate(cells) if a},
+                organisation,
+                prior_strength=self.priors["campaign"],
+            )
+            for key, cells in self.counts.items()
+        }
+        self.learned[None] = organisation
 
-    def record(self, hour: int, connected: bool) -> None:
-        cell = self.counts[hour]
-        cell[0] += 1
-        cell[1] += connected
+    def record(self, contact: int, hour: int, connected: bool) -> None:
+        if self.learn_by is None:
+            return
+        key = self.learn_by(contact)
+        cells = self.counts.get(key)
+        if cells is None:
+            cells = self.counts[key] = [[0, 0] for _ in range(best_time.HOURS_PER_WEEK)]
+        cells[hour][0] += 1
+        cells[hour][1] += connected
 
     def table_for(self, contact: int, own: dict[int, tuple[int, int]]) -> best_time.RateTable:
         if self.tables is not None:
-            return self.tables(contact)
+            return self.tables(contact, own)
+        learned = self.learned.get(self.learn_by(contact)) or self.learned.get(None) or best_time.RateTable.flat()
         return best_time.contact_table(
-            own,
-            self.campaign,
-            prior_strength=self.priors["contact"],
-            same_hour_weight=self.priors["same_hour_weight"],
+            own, learned, prior_strength=self.priors["contact"], same_hour_weight=self.priors["same_hour_weight"]
         )
 
     def schedule(self, contact: int, decided: datetime, attempts, own) -> float:
@@ -236,7 +288,7 @@ class Arm:
             if move is not None:
                 due = move.at
                 self.moved += 1
-                if not self.sample_explanation and self.learn:
+                if not self.sample_explanation and decided.timestamp() > self.sample_after:
                     self.sample_explanation = move.explanation
         ts = due.timestamp()
         slot = int(ts // best_time.SLOT_SECONDS)
@@ -261,6 +313,7 @@ def run(arm: Arm, population: Population, calendar: Calendar, catalog: Catalog) 
     sequence = count
     calls = 0
     calls_by_hour: dict[int, int] = {}
+    calls_by_local: dict[int, int] = {}
     end_ts = calendar.end_at.timestamp()
     slot_ts = START.timestamp()
     last_night = None
@@ -294,8 +347,9 @@ def run(arm: Arm, population: Population, calendar: Calendar, catalog: Catalog) 
             calls_by_hour[hour_key] = calls_by_hour.get(hour_key, 0) + 1
             k = len(history)
             hour = best_time.hour_of_week(at, zones[zone])
+            calls_by_local[hour % 24] = calls_by_local.get(hour % 24, 0) + 1
             connected = population.answer_draws[contact][k] < population.probability(contact, hour)
-            arm.record(hour, connected)
+            arm.record(contact, hour, connected)
             previous = own[contact].get(hour, (0, 0))
             own[contact][hour] = (previous[0] + 1, previous[1] + connected)
             if connected:
@@ -323,6 +377,10 @@ def run(arm: Arm, population: Population, calendar: Calendar, catalog: Catalog) 
         "peak_calls_per_hour": max(calls_by_hour.values(), default=0),
         "moved": arm.moved,
         "never_called": sum(1 for history in attempts if not history),
+        "reached_by_segment": {
+            name: sum(1 for c in range(count) if reached[c] and population.segment[c] == name) for name in SEGMENTS
+        },
+        "calls_by_local_hour": [calls_by_local.get(h, 0) for h in range(8, 21)],
     }
 
 
@@ -337,7 +395,7 @@ def main() -> None:
     parser.add_argument("--campaign-prior", type=float, default=best_time.DEFAULT_CAMPAIGN_PRIOR_STRENGTH)
     parser.add_argument("--contact-prior", type=float, default=best_time.DEFAULT_CONTACT_PRIOR_STRENGTH)
     parser.add_argument("--same-hour-weight", type=float, default=best_time.DEFAULT_SAME_HOUR_WEIGHT)
-    parser.add_argument("--arms", default="plain,learned,oracle,table_oracle")
+    parser.add_argument("--arms", default="plain,learned,oracle,table_oracle,posterior,by_kind")
     args = parser.parse_args()
     started = time.perf_counter()
     calendar = build_calendar(args.weeks)
@@ -352,7 +410,7 @@ def main() -> None:
     }
     true_tables = {}
 
-    def true_table(contact: int) -> best_time.RateTable:
+    def true_table(contact: int, own) -> best_time.RateTable:
         key = (population.segment[contact], population.factor[contact] == 0)
         table = true_tables.get(key)
         if table is None:
@@ -362,12 +420,24 @@ def main() -> None:
         return table
 
     average = population_table(population)
+    moving = {"shift": shift, "gain": args.min_gain}
     factories = {
         "plain": lambda: Arm("(a) plain", population, calendar),
-        "learned": lambda: Arm("(b) learned", population, calendar, learn=True, shift=shift, gain=args.min_gain, priors=priors),
-        "oracle": lambda: Arm("(c) oracle", population, calendar, tables=true_table, shift=shift, gain=args.min_gain),
+        "learned": lambda: Arm(
+            "(b) learned", population, calendar, learn_by=lambda contact: "campaign", priors=priors, **moving
+        ),
+        "oracle": lambda: Arm("(c) oracle", population, calendar, tables=true_table, **moving),
         "table_oracle": lambda: Arm(
-            "(c') table oracle", population, calendar, tables=lambda _: average, shift=shift, gain=args.min_gain
+            "(c') table oracle", population, calendar, tables=lambda contact, own: average, **moving
+        ),
+        "posterior": lambda: Arm("(d) kind posterior", population, calendar, tables=posterior_table, **moving),
+        "by_kind": lambda: Arm(
+            "(e) learned by kind",
+            population,
+            calendar,
+            learn_by=lambda contact: population.segment[contact],
+            priors=priors,
+            **moving,
         ),
     }
     results = {}
@@ -384,7 +454,7 @@ def main() -> None:
     )
     print(f"{'arm':<20}{'reached':>9}{'gain':>8}{'calls':>9}{'att/reached':>13}{'calls/h':>9}{'peak/h':>8}{'moved':>8}")
     plain = results.get("plain", {}).get("reached")
-    for key, row in results.items():
+    for row in results.values():
         gain = f"{row['reached'] / plain - 1:+.1%}" if plain else ""
         print(
             f"{row['arm']:<20}{row['reached']:>9,}{gain:>8}{row['calls']:>9,}{row['attempts_per_reached'] or 0:>13.2f}"
