@@ -398,6 +398,7 @@ def main() -> None:
     parser.add_argument("--arms", default="plain,learned,oracle,table_oracle,posterior,by_kind")
     args = parser.parse_args()
     started = time.perf_counter()
+    cpu_started = time.process_time()
     calendar = build_calendar(args.weeks)
     catalog = Catalog.load()
     population = Population(args.contacts, args.seed)
@@ -447,6 +448,7 @@ def main() -> None:
         results[key] = run(arm, population, calendar, catalog)
         samples[key] = arm.sample_explanation
     elapsed = time.perf_counter() - started
+    cpu = time.process_time() - cpu_started
 
     print(
         f"seed {args.seed}, {args.contacts:,} contacts, {args.weeks} weeks, capacity {CAPACITY_PER_HOUR}/h, "
@@ -475,7 +477,8 @@ def main() -> None:
     if samples.get("learned"):
         print(f"e.g. {samples['learned']}")
     summary["seconds"] = round(elapsed, 1)
-    print(f"runtime {elapsed:.1f}s")
+    summary["cpu_seconds"] = round(cpu, 1)
+    print(f"runtime {elapsed:.1f}s wall, {cpu:.1f}s CPU (one core)")
     print(json.dumps(summary))
 
 
