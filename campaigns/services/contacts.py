@@ -26,6 +26,7 @@ from strategies.engine import (
     REASON_FINAL,
     REASON_RETRY,
 )
+from strategies.wording import reason_label
 
 CLOSED_CONTACT_STATUSES = (Contact.DONE, Contact.EXHAUSTED, Contact.DO_NOT_CALL)
 
@@ -164,7 +165,7 @@ def check_contact_open(contact: Contact) -> None:
     if contact.status in CLOSED_CONTACT_STATUSES:
         raise RedialRefused(
             f"The contact is closed ({contact.get_status_display()}"
-            + (f": {contact.status_reason}" if contact.status_reason else "")
+            + (f": {reason_label(contact.status_reason).lower()}" if contact.status_reason else "")
             + "); it cannot be called again."
         )
 

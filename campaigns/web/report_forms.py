@@ -3,6 +3,7 @@
 from datetime import date, timedelta
 
 from django import forms
+from django.db.models.functions import Lower
 from django.contrib.auth import get_user_model
 from django.http import QueryDict
 
@@ -42,8 +43,8 @@ class ReportFilterForm(forms.Form):
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         help_text="Local date, included.",
     )
-    outcome = forms.ModelChoiceField(Outcome.objects.all(), required=False)
-    call_result = forms.ModelChoiceField(CallResult.objects.all(), required=False)
+    outcome = forms.ModelChoiceField(Outcome.objects.order_by(Lower("name"), "code"), required=False)
+    call_result = forms.ModelChoiceField(CallResult.objects.order_by(Lower("name"), "code"), required=False)
     agent = AgentChoiceField(queryset=agent_users(), required=False)
     source = forms.ChoiceField(choices=[("", "Any source"), *Attempt.SOURCE_CHOICES], required=False)
 
