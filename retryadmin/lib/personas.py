@@ -59,6 +59,15 @@ PERSONA_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
     },
 }
 
+# Where each persona starts after logging in: where its work is (README's table). A user in several
+# groups starts at the first of this order it belongs to.
+PERSONA_HOME: dict[str, str] = {
+    CAMPAIGN_MANAGER: "strategies:list",
+    SUPERVISOR: "campaigns:callbacks",
+    SALES_MANAGER: "campaigns:report",
+    AGENT: "wrapup:workspace",
+}
+
 # Personas that may open the Django admin (an Agent never does).
 STAFF_PERSONAS = (CAMPAIGN_MANAGER, SALES_MANAGER, SUPERVISOR)
 

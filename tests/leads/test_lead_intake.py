@@ -213,3 +213,16 @@ def test_queue_view_lists_the_next_opening_with_each_planned_time(client, campai
     assert "3 queued" in page
     client.force_login(agent)
     assert client.get(f"/campaigns/queue/{campaign.pk}/").status_code == 403
+
+
+def test_queue_overview_counts_who_waits_and_names_the_next_opening(client, campaign, supervisor):
+    for n in range(3):
+        with at(datetime(2026, 11, 24, 22, 0) + timedelta(minutes=n)):
+            post(client, {"phone": f"+4420794{n:05d}", "name": f"Lead {n}"}, idempotency=f"o-{n}")
+    client.force_login(supervisor)
+    with at(datetime(2026, 11, 24, 23, 0)):
+        page = client.get("/campaigns/queue/").content.decode()
+    row = page[page.index(f'data-campaign="{campaign.pk}"') :]
+    row = row[: row.index("</tr>")]
+    assert 'queue-waiting">3<' in row
+    assert "Wed 25 Nov 09:00 (Europe/London)" in row
