@@ -3,6 +3,8 @@
 Idempotent: running it again leaves the same rows (passwords are reset to the printed ones).
 """
 
+import os
+
 from django.contrib.auth.models import Group, User
 from django.core.management.base import BaseCommand
 from django.db import transaction
@@ -160,7 +162,8 @@ class Command(BaseCommand):
             self.stdout.write(f"  {persona or 'Administrator':<17} {username:<11} password: {password}")
         self.stdout.write(
             "Post a lead to the 'Web leads' campaign (called at once in office hours, queued otherwise):\n"
-            "  curl -X POST http://127.0.0.1:8000/api/leads/ -H 'Content-Type: application/json' "
+            f"  curl -X POST http://127.0.0.1:{os.environ.get('WEB_PORT') or 8000}/api/leads/ "
+            "-H 'Content-Type: application/json' "
             "-H 'X-Api-Key: demo-web-leads-key' -H 'Idempotency-Key: lead-1' "
             '-d \'{"name": "Ada", "phone": "+442079460001"}\''
         )
