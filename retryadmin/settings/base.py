@@ -237,5 +237,7 @@ LOGGING = {
         "celery.worker.strategy": {"level": "WARNING"},
         "celery.beat": {"level": "WARNING"},
         "retryadmin.tasks": {"level": "WARNING"},
+        # "No hostname was supplied. Reverting to default 'localhost'": the embedded broker has none.
+        "kombu.connection": {"level": "ERROR"},
     },
 }
