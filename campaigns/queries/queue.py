@@ -59,20 +59,21 @@ def upcoming_queues(campaign: Campaign, *, now: datetime | None = None, limit: i
 @dataclass(frozen=True)
 class CampaignQueueLine:
     campaign: Campaign
-    waiting: int  # open requests queued for an opening still ahead (or under way)
+    waiting: int  # open queued requests not due yet: the opening (or its spaced-out queue) is still ahead
     next_opening_at: datetime | None  # local: the earliest opening someone waits for; None when nobody waits
     calling: CallingNow  # open or closed now, and the next opening by the calendar
 
 
 def queue_overview(campaigns, *, now: datetime | None = None) -> list[CampaignQueueLine]:
     """Per campaign, how many wait in the out-of-hours queue and for which opening, in one query, beside
-    whether the campaign is open now (its calendar's next opening when closed)."""
+    whether the campaign is open now (its calendar's next opening when closed). A queued request already
+    due no longer waits for an opening: it is an overdue callback, on the callbacks screen."""
     now = now or timezone.now()
     campaigns = list(campaigns.prefetch_related("business_hours", "holidays"))
     waiting_filter = Q(
         redial_requests__status__in=RedialRequest.OPEN_STATUSES,
         redial_requests__queue_opening_at__isnull=False,
-        redial_requests__due_at__gte=now - RECENT_OPENING,
+        redial_requests__due_at__gt=now,
     )
     counts = {
         row["pk"]: row

@@ -71,8 +71,8 @@ def check_attempt_fields(
 
 
 def attempt_source_for(request: RedialRequest | None) -> str:
-    """How the call report names a call made from `request`: a lead's call is "Lead" (its first call and
-    every retry of it), an agent's or supervisor's redial "Callback", anything else "Auto"."""
+    """How the call report names a call made from `request`: a new lead's call is "Lead", an agent's or
+    supervisor's redial "Callback", an automatic retry (and a call with no request) "Auto"."""
     if request is None or request.source == RedialRequest.SOURCE_AUTO:
         return Attempt.SOURCE_AUTO
     if request.source == RedialRequest.SOURCE_LEAD:

@@ -328,10 +328,10 @@ class DemoHistory:
         RedialRequest.objects.filter(pk=request.pk).update(created_at=at)
 
 
-def queue_overnight_leads(campaigns: list[Campaign], leads: list[tuple], *, now: datetime) -> Campaign | None:
-    """Leads that arrived in the last minutes at the first of `campaigns` closed now: they wait in the
-    out-of-hours queue for its next opening. Returns that campaign; None when every campaign is open."""
-    for campaign in campaigns:
+def queue_overnight_leads(leads_by_campaign: dict[Campaign, list[tuple]], *, now: datetime) -> Campaign | None:
+    """Leads that arrived in the last minutes at the first campaign closed now (its own leads): they wait in
+    the out-of-hours queue for its next opening. Returns that campaign; None when every campaign is open."""
+    for campaign, leads in leads_by_campaign.items():
         line = calling_now(campaign, now)
         if line.is_open or line.opens_at is None:
             continue
@@ -347,13 +347,16 @@ def queue_overnight_leads(campaigns: list[Campaign], leads: list[tuple], *, now:
     return None
 
 
-def unmapped_dialer_callback(campaign: Campaign, *, now: datetime) -> None:
-    """A SIP dialer reports a status code no mapping knows, for one of the campaign's open callbacks: the
-    event is stored and processed as the webhook would, and waits as "unmapped" for a supervisor."""
+def unmapped_dialer_callback(campaigns: list[Campaign], *, now: datetime) -> None:
+    """A SIP dialer reports a status code no mapping knows, for an overdue callback of one of `campaigns`,
+    dialled at its due time (allowed time by construction): the event is stored and processed as the webhook
+    would, and waits as "unmapped" for a supervisor."""
     request = (
-        RedialRequest.objects.filter(campaign=campaign, status__in=RedialRequest.OPEN_STATUSES)
+        RedialRequest.objects.filter(
+            campaign__in=campaigns, status__in=RedialRequest.OPEN_STATUSES, due_at__lte=now - SAFETY
+        )
         .exclude(source=RedialRequest.SOURCE_LEAD)
-        .order_by("due_at")
+        .order_by("-due_at")
         .first()
     )
     if request is None:
@@ -364,7 +367,7 @@ def unmapped_dialer_callback(campaign: Campaign, *, now: datetime) -> None:
         "sip_code": code,
         "answered": False,
         "duration": 0,
-        "started_at": (now - timedelta(minutes=2)).isoformat(),
+        "started_at": request.due_at.isoformat(),
         "request": request.pk,
     }
     raw = json.dumps(body).encode()

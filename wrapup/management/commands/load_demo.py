@@ -142,7 +142,9 @@ def india_batches() -> list[list[tuple]]:
         phone = f"+9198{20000000 + n * 1733:08d}"
         if _valid(phone):
             fields = {"plan": ["Gold", "Silver", "Bronze"][n % 3], "city": CITIES[n % len(CITIES)]}
-            people.append((f"{first} {LAST_NAMES[(n * 5) % len(LAST_NAMES)]}", phone, fields))
+            # Every name once: the second round of first names takes other last names.
+            last = LAST_NAMES[(n + 5 * (n // len(FIRST_NAMES))) % len(LAST_NAMES)]
+            people.append((f"{first} {last}", phone, fields))
     return [people[i::6] for i in range(6)]
 
 
@@ -164,6 +166,26 @@ def uk_leads(count: int, start: int = 0) -> list[tuple]:
             source, medium = sources[n % len(sources)]
             leads.append((UK_NAMES[n % len(UK_NAMES)], phone, {"utm_source": source, "utm_medium": medium}))
     return leads
+
+
+def us_leads(count: int) -> list[tuple]:
+    names = ["Sophia Brooks", "Liam Turner", "Zoe Bennett", "Owen Hayes"]
+    return [
+        (names[n % len(names)], f"+1202555{300 + n * 3:04d}", {"utm_source": "google.com", "utm_medium": "cpc"})
+        for n in range(count)
+    ]
+
+
+def india_leads(count: int) -> list[tuple]:
+    names = ["Aisha Khan", "Vivek Rao", "Sunita Iyer", "Farhan Ali"]
+    return [
+        (
+            names[n % len(names)],
+            f"+9198{30000000 + n * 977:08d}",
+            {"utm_source": "facebook.com", "utm_medium": "social"},
+        )
+        for n in range(count)
+    ]
 
 
 class Command(BaseCommand):
@@ -352,8 +374,10 @@ class Command(BaseCommand):
         self._play(history, diwali, leads, us, agent1, agent2)
         demo_history.reassigned_callback(diwali, by_agent=agent1, to_agent=agent2, supervisor=supervisor, now=now)
         demo_history.personal_callback(diwali, agent=agent1, remarks=demo_history.REMARKS[1], now=now, hour=15)
-        queued = demo_history.queue_overnight_leads([leads, us, diwali], uk_leads(3, start=40), now=now)
-        demo_history.unmapped_dialer_callback(us, now=now)
+        queued = demo_history.queue_overnight_leads(
+            {leads: uk_leads(3, start=40), us: us_leads(3), diwali: india_leads(3)}, now=now
+        )
+        demo_history.unmapped_dialer_callback(campaigns, now=now)
         calls = Attempt.objects.filter(campaign__in=campaigns).count()
         open_callbacks = RedialRequest.objects.filter(
             campaign__in=campaigns, status__in=RedialRequest.OPEN_STATUSES
