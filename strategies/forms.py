@@ -95,7 +95,8 @@ def style_fields(form: forms.Form, size: str = "sm") -> None:
 
 def outcome_label(outcome: Outcome) -> str:
     suffix = " (final: never retried)" if outcome.is_final else " (connected)" if outcome.is_connected else ""
-    return f"{outcome.name} · {outcome.code}{suffix}"
+    # The list is grouped by category: the name says which outcome, without the internal code.
+    return f"{outcome.name}{suffix}"
 
 
 def grouped_outcome_choices(outcomes=None, blank: str | None = "Choose an outcome…") -> list:

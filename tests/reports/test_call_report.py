@@ -310,3 +310,12 @@ def test_report_makes_a_bounded_number_of_queries(
     with django_assert_max_num_queries(15):
         response = client.get(URL, DAY)
     assert len(response.context["rows"]) == 50
+
+
+def test_outcome_filter_names_outcomes_by_name_and_category_without_codes(db):
+    form = reports.ReportFilterForm()
+    labels = [label for value, label in form.fields["outcome"].choices if value]
+    assert "Customer No Answer (SIP)" in labels
+    assert not any("sip." in label or "platform." in label for label in labels)
+    # Sorted case-insensitively: "agent..." names do not come after every capitalised one.
+    assert labels == sorted(labels, key=str.lower)
