@@ -51,6 +51,8 @@ PERSONA_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "campaigns.contact": _VIEW,
         "campaigns.attempt": _VIEW,
         "campaigns.redialrequest": ("add", "change", "view"),
+        # Unmapped dialer statuses wait in the webhook events for a supervisor to map and re-process.
+        "campaigns.webhookevent": _VIEW,
         "campaigns.campaign:view_report": (),
         "wrapup.agentsession": _VIEW,
     },

@@ -40,3 +40,10 @@ def test_the_admin_is_branded(client, campaign_manager):
     client.force_login(campaign_manager)
     page = client.get("/admin/").content.decode()
     assert "Retry Admin administration" in page and "Django administration" not in page
+
+
+def test_a_supervisor_may_open_the_webhook_events_to_map_an_unknown_status(client, supervisor, agent):
+    client.force_login(supervisor)
+    assert client.get("/admin/campaigns/webhookevent/").status_code == 200
+    client.force_login(agent)
+    assert client.get("/admin/campaigns/webhookevent/").status_code == 302  # agents never see the admin

@@ -15,6 +15,7 @@ import json
 import random
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from unittest import mock
 from zoneinfo import ZoneInfo
 
 from django.utils import timezone
@@ -83,6 +84,7 @@ class DemoHistory:
         self.now = now or timezone.now()
         # After the last moment of history only calls under way are finished, and nobody takes another.
         self.closing = False
+        self.clock = self.now
         self.rng = random.Random(seed)
         self.events: list[_Event] = []
         self.counter = 0
@@ -136,8 +138,16 @@ class DemoHistory:
                     self._push(at, "join", agent, campaign=campaign, day_end=self._day_end(campaign, day))
                 day += timedelta(days=1)
         self.limit = self.now - SAFETY
+        self.shifts = shifts
+        # The services take `now`, but rows also stamp themselves (created_at, updated_at) with the clock:
+        # during the play the clock reads the simulated time, so a callback made on Tuesday says Tuesday.
+        with mock.patch("django.utils.timezone.now", side_effect=lambda: self.clock):
+            self._run()
+
+    def _run(self) -> None:
         while self.events and self.events[0].at <= self.limit:
             event = heapq.heappop(self.events)
+            self.clock = event.at
             getattr(self, f"_on_{event.action}")(event)
         # Calls under way at the end are finished and wrapped up (a call ending after the limit was made a
         # conversation, so it goes to wrap-up, and the last wrap-ups pause): nobody is left on a call.
@@ -145,8 +155,10 @@ class DemoHistory:
         while self.events:
             event = heapq.heappop(self.events)
             if event.action in ("hang_up", "wrap_up"):
+                self.clock = event.at
                 getattr(self, f"_on_{event.action}")(event)
-        for _campaign, agent, _hour, _calls in shifts:
+        self.clock = self.limit
+        for _campaign, agent, _hour, _calls in self.shifts:
             if get_session(agent).campaign_id is not None:
                 # Refused while still wrapping up its last call: the after-call-work timeout ends that.
                 with contextlib.suppress(ActionRefused):
