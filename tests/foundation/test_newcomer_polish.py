@@ -47,3 +47,15 @@ def test_a_supervisor_may_open_the_webhook_events_to_map_an_unknown_status(clien
     assert client.get("/admin/campaigns/webhookevent/").status_code == 200
     client.force_login(agent)
     assert client.get("/admin/campaigns/webhookevent/").status_code == 302  # agents never see the admin
+
+
+@pytest.mark.parametrize("path", ["/nowhere/", "/campaigns/999999/"])
+def test_the_development_server_shows_the_apps_own_not_found_page(client, campaign_manager, settings, path):
+    settings.DEBUG = True
+    settings.MIDDLEWARE = [*settings.MIDDLEWARE, "retryadmin.notfound.FriendlyNotFoundMiddleware"]
+    client.force_login(campaign_manager)
+    response = client.get(path)
+    page = response.content.decode()
+    assert response.status_code == 404
+    assert "There is nothing here" in page and "URLconf" not in page and "Raised by" not in page
+    assert client.get("/campaigns").status_code == 301  # the slash is still added first
