@@ -53,7 +53,7 @@ def _workspace_context(request, session: AgentSession, **forms) -> dict:
         .select_related("contact", "campaign")
         .order_by("due_at")[:20],
         "my_calls": Attempt.objects.filter(agent=agent)
-        .select_related("contact", "outcome", "call_result")
+        .select_related("contact", "campaign", "outcome", "call_result")
         .order_by("-started_at", "-id")[:RECENT_CALLS],
     }
     if contact is not None:
