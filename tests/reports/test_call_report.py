@@ -313,7 +313,7 @@ def test_report_makes_a_bounded_number_of_queries(
 
 
 def test_outcome_filter_names_outcomes_by_name_and_category_without_codes(db):
-    form = reports.ReportFilterForm()
+    form = report_forms.ReportFilterForm()
     labels = [label for value, label in form.fields["outcome"].choices if value]
     assert "Customer No Answer (SIP)" in labels
     assert not any("sip." in label or "platform." in label for label in labels)
