@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from campaigns.models import Attempt, Contact, RedialRequest
+from campaigns.queries.dashboard import calling_now
 from retryadmin.lib.localtime import local
 from strategies.wording import reason_label
 from wrapup.services import allocation, presence, sessions, wrap_up
@@ -66,6 +67,9 @@ def _workspace_context(request, session: AgentSession, **forms) -> dict:
         context["contact_local_time"] = local(session.state_changed_at, contact.effective_zone)
         context["notes_form"] = forms.get("notes_form") or NotesForm(initial={"notes": contact.notes})
         context["call_request"] = _call_request(session, attempt)
+    if session.state == AgentSession.READY and campaign is not None:
+        # "Closed now, opens Tue 09:00": why no call comes, rather than a page that just waits.
+        context["calling_now"] = calling_now(campaign)
     if session.state == AgentSession.IN_CALL:
         context["call_end_form"] = forms.get("call_end_form") or CallEndForm()
     if session.state == AgentSession.WRAP_UP and attempt is not None:
