@@ -50,7 +50,17 @@ def test_a_hundred_wrong_passwords_then_the_right_one_is_refused(client, victim)
     hammer(client, "victim")
     response = sign_in(client, "victim", RIGHT_PASSWORD)
     assert response.status_code == 429
-    assert b"Sign-in locked" in response.content
+    assert b"Sign-in locked" in response.content and b"The lock lasts 0:15:00" in response.content
+    assert signed_in_as(client) is None
+
+
+def test_the_admin_sign_in_page_is_throttled_too(client, make_user):
+    make_user(None, username="root", password=RIGHT_PASSWORD, is_superuser=True, is_staff=True)
+    admin_login = reverse("admin:login")
+    for attempt in range(20):
+        client.post(admin_login, {"username": "root", "password": f"wrong-{attempt}"}, REMOTE_ADDR=ATTACKER)
+    response = client.post(admin_login, {"username": "root", "password": RIGHT_PASSWORD}, REMOTE_ADDR=ATTACKER)
+    assert response.status_code == 429
     assert signed_in_as(client) is None
 
 
