@@ -19,6 +19,7 @@ from django.views.decorators.csrf import csrf_exempt
 from campaigns.telephony import parsing, services, signatures
 from campaigns.telephony.errors import WebhookError
 from retryadmin.lib import ratelimit
+from retryadmin.lib.clientaddress import client_address
 
 MAX_BODY_BYTES = 64 * 1024
 FORM = "application/x-www-form-urlencoded"
@@ -45,9 +46,7 @@ def check_envelope(request: HttpRequest, content_type: str, scope: str = "webhoo
     type pass; raises WebhookError otherwise. The lead-intake API shares it."""
     if request.method != "POST":
         raise WebhookError(405, "Only POST is allowed.", "method", {"Allow": "POST"})
-    verdict = ratelimit.hit(
-        scope, ratelimit.client_address(request) or "unknown", limit=settings.WEBHOOK_RATE_LIMIT_PER_MINUTE
-    )
+    verdict = ratelimit.hit(scope, client_address(request) or "unknown", limit=settings.WEBHOOK_RATE_LIMIT_PER_MINUTE)
     if not verdict.allowed:
         raise WebhookError(
             429,
@@ -79,7 +78,7 @@ def _delivery(request: HttpRequest, provider: str, body: bytes) -> services.Deli
         body=body,
         content_type=request.META.get("CONTENT_TYPE", ""),
         headers=headers,
-        remote_addr=ratelimit.client_address(request),
+        remote_addr=client_address(request),
     )
 
 

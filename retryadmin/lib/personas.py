@@ -52,6 +52,8 @@ PERSONA_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "campaigns.attempt": _VIEW,
         "campaigns.redialrequest": ("add", "change", "view"),
         "campaigns.campaign:view_report": (),
+        # Supervisors own the unmapped statuses: they read the events and re-process them once mapped.
+        "campaigns.webhookevent": _VIEW,
         "wrapup.agentsession": _VIEW,
     },
     AGENT: {
