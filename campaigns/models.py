@@ -13,6 +13,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 
+from retryadmin.lib import outbound
 from strategies.models import UNIT_CHOICES, CallResult, Outcome, Strategy
 
 WEEKDAY_CHOICES = [
@@ -156,6 +157,11 @@ class Campaign(models.Model):
             errors["daily_attempts"] = "Daily attempts cannot exceed the maximum attempts."
         if self.dialing_mode == self.AUTO_DIAL and self.dialer_backend == self.DIALER_WEBHOOK and not self.dialer_url:
             errors["dialer_url"] = "A webhook dialer needs the dialer's URL."
+        elif self.dialer_url:
+            try:
+                outbound.check_url(self.dialer_url)
+            except outbound.OutboundURLRefused as refusal:
+                errors["dialer_url"] = str(refusal)
         if errors:
             raise ValidationError(errors)
 

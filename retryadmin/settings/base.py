@@ -180,6 +180,11 @@ CELERY_BEAT_SCHEDULE = {
 DISPATCH_LEASE_SECONDS = env.float("DISPATCH_LEASE_SECONDS", default=300.0)
 DISPATCH_MAX_ATTEMPTS = env.int("DISPATCH_MAX_ATTEMPTS", default=5)
 DISPATCH_SWEEP_INTERVAL_SECONDS = env.float("DISPATCH_SWEEP_INTERVAL_SECONDS", default=30.0)
+# Dialer URLs that resolve to loopback, private, link-local, multicast or reserved addresses are refused
+# (at save and at dial time) unless their host is named here, e.g. "dialer.lan,10.0.0.5".
+DIALER_ALLOWED_HOSTS = env.list("DIALER_ALLOWED_HOSTS", default=[])
+# Production calls dialers over https only.
+DIALER_HTTPS_ONLY = env.bool("DIALER_HTTPS_ONLY", default=False)
 CELERY_BEAT_SCHEDULE.update(
     {
         "dispatch-due": {"task": "campaigns.tasks.dispatch_due", "schedule": DISPATCH_INTERVAL_SECONDS},

@@ -26,6 +26,8 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS
 SECURE_HSTS_PRELOAD = env.bool("DJANGO_SECURE_HSTS_PRELOAD", default=True)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
+# Dialer webhooks carry phone numbers: never over plain http.
+DIALER_HTTPS_ONLY = True
 
 # The WSGI app serves its own static files, hashed (cached for a year) and compressed, from
 # STATIC_ROOT after `manage.py collectstatic`: gunicorn alone shows styled screens and admin.
