@@ -33,6 +33,7 @@ from campaigns.imports.reading import CsvRejected, Inspection, _decode, _delimit
 from campaigns.imports.writer import ImportStopped, _insert_skipping_taken, _Run, insert_contacts
 from campaigns.models import Campaign, ImportJob
 from campaigns.queries.counts import forget_counts
+from retryadmin.lib.csvcells import neutralise_row
 
 logger = logging.getLogger(__name__)
 
@@ -245,4 +246,5 @@ def write_error_report(job: ImportJob, out) -> None:
     writer = csv.writer(out)
     writer.writerow(["row", "field", "message"])
     for error in job.errors:
-        writer.writerow([error.get("row"), error.get("field"), error.get("message")])
+        # The field and message quote the uploaded file: a cell of it may be a formula.
+        writer.writerow(neutralise_row([error.get("row"), error.get("field"), error.get("message")]))
