@@ -9,6 +9,7 @@ fail later at the database.
 from __future__ import annotations
 
 import json
+import math
 import re
 import zoneinfo
 from collections.abc import Mapping
@@ -124,7 +125,10 @@ def _duration(data: Mapping, name: str, *, required: bool = False) -> int | None
 
 def _bounded(moment: datetime, name: str) -> datetime:
     """`moment` in UTC, refused when it is so far from today that date arithmetic on it could overflow."""
-    moment = moment.astimezone(UTC)
+    try:
+        moment = moment.astimezone(UTC)
+    except OverflowError:  # e.g. 9999-12-31 23:59 at UTC-12, or 0001-01-01 00:00 at UTC+14
+        raise WebhookError(400, f"{name} is not a plausible time.", name) from None
     if not 2000 <= moment.year <= 2999:
         raise WebhookError(400, f"{name} is not a plausible time.", name)
     return moment
@@ -147,6 +151,9 @@ def _iso_datetime(data: Mapping, name: str, *, naive_zone: str = "UTC") -> datet
     return _bounded(moment, name)
 
 
+RFC2822_YEAR = re.compile(r"\b(\d{1,4}) +\d{1,2}:\d{2}")
+
+
 def _rfc2822(data: Mapping, name: str) -> datetime | None:
     """Twilio's Timestamp ("Mon, 16 Aug 2010 03:45:01 +0000"); None when absent."""
     text = _text(data, name, max_length=64)
@@ -158,6 +165,10 @@ def _rfc2822(data: Mapping, name: str) -> datetime | None:
         moment = None
     if moment is None:
         raise WebhookError(400, f"{name} must be an RFC 2822 time such as 'Mon, 16 Aug 2010 03:45:01 +0000'.", name)
+    written_year = RFC2822_YEAR.search(text)
+    if written_year and int(written_year.group(1)) != moment.year:
+        # The parser reads years below 100 as 19xx/20xx: "01 Jan 0001" would pass as 2001.
+        raise WebhookError(400, f"{name} is not a plausible time.", name)
     if moment.tzinfo is None:  # "-0000" means UTC with no claim about local time.
         moment = moment.replace(tzinfo=UTC)
     return _bounded(moment, name)
@@ -182,7 +193,45 @@ def load_json_object(body: bytes) -> dict:
         raise WebhookError(400, f"The body is not valid JSON: {str(exc)[:120]}", "")
     if not isinstance(data, dict):
         raise WebhookError(400, "The body must be a JSON object.", "")
+    _check_storable(data, "")
     return data
+
+
+def _check_storable(value, path: str) -> None:
+    """Refuse what JSON allows but no column or JSON document stores: NUL bytes and lone surrogates in text
+    (keys too), numbers too large for a float (1e999 reads as infinity). Raises WebhookError naming the field
+    by its path ("custom_fields.plan[0]")."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            where = f"{path}.{key}" if path else key
+            reason = _unstorable_text(key)
+            if reason:
+                field = path or _printable(key)
+                raise WebhookError(400, f"A key of {field} {reason}.", field)
+            _check_storable(item, where)
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            _check_storable(item, f"{path}[{index}]")
+    elif isinstance(value, str):
+        reason = _unstorable_text(value)
+        if reason:
+            raise WebhookError(400, f"{path} {reason}.", path)
+    elif isinstance(value, float) and not math.isfinite(value):
+        raise WebhookError(400, f"{path} is a number too large to store.", path)
+
+
+def _unstorable_text(text: str) -> str | None:
+    if "\x00" in text:
+        return "contains a NUL byte"
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return "is not valid text (a lone surrogate)"
+    return None
+
+
+def _printable(text: str) -> str:
+    return text.encode("utf-8", "replace").decode("utf-8").replace("\x00", "\\0")[:100]
 
 
 def _refuse_constant(name: str):
