@@ -3,9 +3,13 @@ declares none to anyone who may view the list (issue 13: view-only personas disa
 
 import pytest
 from django.contrib import admin
+from django.contrib.auth.models import AnonymousUser
+from django.test import RequestFactory
 from django.urls import reverse
 
 from strategies.models import CallResult, Outcome, ProviderMapping
+
+from .url_world import PERSONAS, build_world
 
 pytestmark = pytest.mark.django_db
 
@@ -102,3 +106,70 @@ def test_the_supervisor_who_may_change_them_disables_and_enables_rows(client, su
     post_action(client, model, "enable_rows", row)
     row.refresh_from_db()
     assert row.is_active is True
+
+
+# Which personas are offered each action of each ModelAdmin (1) and which are not (0); columns in the order
+# anonymous, Agent, Supervisor, Sales Manager, Campaign Manager, Administrator. Django offers, and runs,
+# only the actions get_actions() returns, so this is both what the page shows and what a POST may run.
+# A new action fails test_every_admin_action_is_in_the_table until it gets its row.
+ACTION_TABLE = {
+    ("auth.group", "delete_selected"): (0, 0, 0, 0, 0, 1),
+    ("auth.user", "delete_selected"): (0, 0, 0, 0, 0, 1),
+    ("axes.accessattempt", "delete_selected"): (0, 0, 0, 0, 0, 0),
+    ("axes.accessattempt", "reset_lockouts"): (0, 0, 0, 0, 0, 1),
+    ("axes.accessattempt", "cleanup_expired_attempts"): (0, 0, 0, 0, 0, 1),
+    ("axes.accesslog", "delete_selected"): (0, 0, 0, 0, 0, 1),
+    ("axes.accessfailurelog", "delete_selected"): (0, 0, 0, 0, 0, 1),
+    ("strategies.outcome", "delete_selected"): (0, 0, 0, 0, 0, 0),
+    ("strategies.outcome", "disable_rows"): (0, 0, 1, 0, 0, 1),
+    ("strategies.outcome", "enable_rows"): (0, 0, 1, 0, 0, 1),
+    ("strategies.providermapping", "delete_selected"): (0, 0, 0, 0, 0, 0),
+    ("strategies.providermapping", "disable_rows"): (0, 0, 1, 0, 0, 1),
+    ("strategies.providermapping", "enable_rows"): (0, 0, 1, 0, 0, 1),
+    ("strategies.callresult", "delete_selected"): (0, 0, 0, 0, 0, 0),
+    ("strategies.callresult", "disable_rows"): (0, 0, 0, 0, 0, 1),
+    ("strategies.callresult", "enable_rows"): (0, 0, 0, 0, 0, 1),
+    ("strategies.autoclassification", "delete_selected"): (0, 0, 0, 0, 0, 1),
+    ("strategies.strategy", "delete_selected"): (0, 0, 0, 0, 1, 1),
+    ("campaigns.dialplan", "delete_selected"): (0, 0, 0, 0, 1, 1),
+    ("campaigns.campaign", "delete_selected"): (0, 0, 0, 0, 1, 1),
+    ("campaigns.campaign", "rotate_lead_api_keys"): (0, 0, 0, 0, 1, 1),
+    ("campaigns.importjob", "delete_selected"): (0, 0, 0, 0, 0, 1),
+    ("campaigns.contact", "delete_selected"): (0, 0, 0, 0, 1, 1),
+    ("campaigns.attempt", "delete_selected"): (0, 0, 0, 0, 0, 0),
+    ("campaigns.leadsubmission", "delete_selected"): (0, 0, 0, 0, 0, 1),
+    ("campaigns.webhookevent", "delete_selected"): (0, 0, 0, 0, 0, 0),
+    ("campaigns.webhookevent", "reprocess_unmapped"): (0, 0, 1, 0, 0, 1),
+    ("campaigns.redialrequest", "delete_selected"): (0, 0, 0, 0, 0, 0),
+    ("campaigns.redialrequest", "cancel_requests"): (0, 0, 1, 0, 1, 1),
+    ("campaigns.redialrequest", "make_common"): (0, 0, 1, 0, 1, 1),
+    ("campaigns.redialrequest", "reassign_requests"): (0, 0, 1, 0, 1, 1),
+    ("campaigns.redialrequest", "reschedule_requests"): (0, 0, 1, 0, 1, 1),
+    ("wrapup.agentsession", "delete_selected"): (0, 0, 0, 0, 0, 0),
+}
+
+
+def test_every_admin_action_is_in_the_table():
+    actions = {
+        (model._meta.label_lower, name)
+        for model, model_admin in admin.site._registry.items()
+        for _function, name, _description in model_admin._get_base_actions()
+    }
+    assert sorted(actions - set(ACTION_TABLE)) == [], "new admin actions: give each a row in ACTION_TABLE"
+    assert sorted(set(ACTION_TABLE) - actions) == [], "rows for actions that no longer exist"
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_each_persona_is_offered_exactly_the_actions_of_the_table(persona):
+    user = build_world().users[persona] or AnonymousUser()
+    column = PERSONAS.index(persona)
+    wrong = []
+    for model, model_admin in admin.site._registry.items():
+        request = RequestFactory().get("/admin/")
+        request.user = user
+        offered = set(model_admin.get_actions(request))
+        for _function, name, _description in model_admin._get_base_actions():
+            expected = bool(ACTION_TABLE[(model._meta.label_lower, name)][column])
+            if (name in offered) != expected:
+                wrong.append(f"{model._meta.label_lower}.{name}: offered={name in offered}, expected {expected}")
+    assert wrong == []
