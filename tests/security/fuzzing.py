@@ -10,3 +10,6 @@ IS_CI = PROFILE == "ci"
 EXAMPLES_PER_PATTERN = 16 if IS_CI else 2
 # Examples of the form-limit tests (each one a form validation and, when accepted, an engine run).
 FORM_EXAMPLES = 400 if IS_CI else 40
+
+# Filled in by test_fuzz_endpoints and printed at the end of the run (tests/security/conftest.py).
+REQUESTS_TRIED = {"requests": 0, "patterns": 0}
