@@ -205,3 +205,30 @@ def test_a_nul_byte_past_the_first_8_kb_of_a_csv_names_its_row(client, campaign_
     (error,) = job.errors
     assert error["row"] == 502 and error["field"] == "name", error
     assert json.dumps(error)  # stored as JSON without the NUL itself
+
+
+# --- the admin's query string (found by the endpoint fuzz test) ------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/admin/strategies/providermapping/add/?outcome=:",
+        "/admin/campaigns/contact/add/?campaign=%0D",
+        "/admin/campaigns/campaign/add/?dial_plan=99999999999999999999",
+    ],
+)
+def test_a_bad_initial_value_in_an_admin_add_form_is_left_out(quiet_client, admin_user, path):
+    quiet_client.force_login(admin_user)
+    assert quiet_client.get(path).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["campaign=9223372036854775808", "campaign__id__exact=-9223372036854775809", "id__in=1,x", "number=1e999"],
+)
+def test_an_admin_filter_past_its_column_is_django_own_error_notice(quiet_client, admin_user, query):
+    quiet_client.force_login(admin_user)
+    response = quiet_client.get(f"/admin/campaigns/attempt/?{query}")
+    assert response.status_code == 302 and response["Location"].endswith("?e=1")
+    assert quiet_client.get(response["Location"]).status_code == 200
