@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from django.contrib.admin.options import IS_POPUP_VAR, TO_FIELD_VAR
 from django.contrib.admin.views.main import ERROR_FLAG, IGNORED_PARAMS
+from django.contrib.admin.widgets import AutocompleteMixin
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import connection, models
 from django.http import HttpResponseRedirect
@@ -72,6 +73,12 @@ class GuardedAdminInput:
             return HttpResponseRedirect(f"{request.path}?{ERROR_FLAG}=1")
         return super().changelist_view(request, extra_context)
 
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        return _guard_autocomplete(super().formfield_for_foreignkey(db_field, request, **kwargs))
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        return _guard_autocomplete(super().formfield_for_manytomany(db_field, request, **kwargs))
+
     def get_changeform_initial_data(self, request):
         initial = super().get_changeform_initial_data(request)
         for name in list(initial):
@@ -85,6 +92,23 @@ class GuardedAdminInput:
             if not all(value_fits(field, str(value)) for value in values):
                 del initial[name]
         return initial
+
+
+class _GuardedAutocomplete:
+    """An autocomplete widget that leaves out selected values its field cannot hold: Django looks them up
+    to show their labels, and a posted "\r" for a foreign key would fail that query."""
+
+    def optgroups(self, name, value, attr=None):
+        target = self.field.target_field
+        value = [item for item in value if item in ("", None) or value_fits(target, str(item))]
+        return super().optgroups(name, value, attr)
+
+
+def _guard_autocomplete(formfield):
+    widget = getattr(formfield, "widget", None) if formfield is not None else None
+    if isinstance(widget, AutocompleteMixin) and not isinstance(widget, _GuardedAutocomplete):
+        widget.__class__ = type(type(widget).__name__, (_GuardedAutocomplete, type(widget)), {})
+    return formfield
 
 
 def guard_admin_site(site) -> None:

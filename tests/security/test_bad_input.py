@@ -232,3 +232,25 @@ def test_an_admin_filter_past_its_column_is_django_own_error_notice(quiet_client
     response = quiet_client.get(f"/admin/campaigns/attempt/?{query}")
     assert response.status_code == 302 and response["Location"].endswith("?e=1")
     assert quiet_client.get(response["Location"]).status_code == 200
+
+
+def test_a_bad_autocomplete_value_posted_to_an_admin_form_is_a_form_error(quiet_client, admin_user):
+    from strategies.models import AutoClassification
+
+    row = AutoClassification.objects.order_by("pk").first()
+    quiet_client.force_login(admin_user)
+    response = quiet_client.post(
+        f"/admin/strategies/autoclassification/{row.pk}/change/", {"_save": "", "outcome": "\r\n"}
+    )
+    assert response.status_code == 200 and response.context["adminform"].form.errors
+
+
+@pytest.mark.parametrize("target", ["-1", "callbacks", "javascript:alert(1)", "//evil.example/"])
+def test_a_callback_action_ignores_a_next_that_is_not_a_path_of_this_site(quiet_client, supervisor, target):
+    from campaigns.models import RedialRequest
+    from tests.security.url_world import build_world
+
+    redial = RedialRequest.objects.get(pk=build_world().values["redial"])
+    quiet_client.force_login(supervisor)
+    response = quiet_client.post(reverse("campaigns:callback_cancel", args=[redial.pk]), {"next": target})
+    assert response.status_code == 302 and response["Location"] == reverse("campaigns:callbacks")

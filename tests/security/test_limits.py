@@ -127,3 +127,10 @@ def test_the_limits_are_within_what_datetime_arithmetic_holds():
     for minutes in (limits.MAX_PERSONAL_REDIAL_GRACE_MINUTES, limits.MAX_OPENING_DELAY_MINUTES):
         NOW - timedelta(minutes=minutes)
     NOW + timedelta(seconds=limits.MAX_DELAY_SECONDS)
+
+
+def test_queueing_refuses_a_spacing_past_the_limit():
+    calendar = calendar_for(CampaignForm(data=BASE).instance, business_hours=WEEK, holidays=[])
+    next_queue_slot(calendar, NOW, limits.MAX_QUEUE_SPACING_SECONDS)
+    with pytest.raises(ValueError, match="spacing_seconds"):
+        next_queue_slot(calendar, NOW, limits.MAX_QUEUE_SPACING_SECONDS + 1)
