@@ -5,6 +5,8 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.loader import render_to_string
 
+from retryadmin.lib.storable import printable, unstorable_reason
+
 # Forms whose fields Django parses into request.POST; other bodies (JSON) are their views' to check.
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 # Paths answered in JSON.
@@ -12,17 +14,6 @@ JSON_PREFIXES = ("/api/",)
 # The providers' webhooks store every delivery raw before parsing it, and their parser refuses such text
 # naming the field: the event is kept, marked rejected.
 STORED_RAW_PREFIXES = ("/webhooks/",)
-
-
-def unstorable_reason(text: str) -> str | None:
-    """Why `text` cannot be stored as text (a NUL byte, a lone surrogate), or None when it can."""
-    if "\x00" in text:
-        return "contains a NUL byte"
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return "is not valid text (a lone surrogate)"
-    return None
 
 
 def first_bad_parameter(request: HttpRequest) -> tuple[str, str] | None:
@@ -34,16 +25,12 @@ def first_bad_parameter(request: HttpRequest) -> tuple[str, str] | None:
         for name, values in params.lists():
             reason = unstorable_reason(name)
             if reason:
-                return _printable(name), f"its name {reason}"
+                return printable(name), f"its name {reason}"
             for value in values:
                 reason = unstorable_reason(value)
                 if reason:
-                    return _printable(name), reason
+                    return printable(name), reason
     return None
-
-
-def _printable(name: str) -> str:
-    return name.encode("utf-8", "replace").decode("utf-8").replace("\x00", "\\0")[:100]
 
 
 class RefuseUnstorableParametersMiddleware:

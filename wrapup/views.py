@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from zoneinfo import ZoneInfo
-
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import ValidationError
@@ -13,6 +11,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from campaigns.models import Attempt, Contact, RedialRequest
+from retryadmin.lib.localtime import local
 from wrapup.services import allocation, presence, sessions, wrap_up
 
 from .forms import AddRedialForm, CallEndForm, CallResultForm, EndWrapUpForm, JoinForm, NotesForm
@@ -20,10 +19,6 @@ from .models import AgentSession
 
 workspace_required = permission_required("wrapup.use_workspace", raise_exception=True)
 RECENT_CALLS = 10
-
-
-def _local(instant, zone: str):
-    return instant.astimezone(ZoneInfo(zone)) if instant else None
 
 
 def _contact_message(contact: Contact | None) -> str:
@@ -58,7 +53,7 @@ def _workspace_context(request, session: AgentSession, **forms) -> dict:
             .order_by("-number")
         )
         context["open_redial"] = wrap_up.open_redial_for(contact)
-        context["contact_local_time"] = _local(session.state_changed_at, contact.effective_zone)
+        context["contact_local_time"] = local(session.state_changed_at, contact.effective_zone)
         context["notes_form"] = forms.get("notes_form") or NotesForm(initial={"notes": contact.notes})
     if session.state == AgentSession.IN_CALL:
         context["call_end_form"] = forms.get("call_end_form") or CallEndForm()
@@ -69,7 +64,7 @@ def _workspace_context(request, session: AgentSession, **forms) -> dict:
         context["result_form"] = forms.get("result_form") or CallResultForm(initial={"call_result": selected})
         context["end_form"] = forms.get("end_form") or EndWrapUpForm()
         context["redial_form"] = forms.get("redial_form") or AddRedialForm(zone=campaign.zone)
-        context["deadline_local"] = _local(session.wrap_up_deadline_at, campaign.zone)
+        context["deadline_local"] = local(session.wrap_up_deadline_at, campaign.zone)
     return context
 
 
@@ -187,7 +182,7 @@ def _wrap_up_done_message(request, ended: wrap_up.WrapUpEnded, paused: bool) -> 
     result = ended.call_result.name if ended.call_result else "no result"
     text = f"Wrap-up ended with {result}."
     if ended.redial is not None:
-        text += f" Redial due {_local(ended.redial.due_at, ended.attempt.campaign.zone):%a %d %b %H:%M}."
+        text += f" Redial due {local(ended.redial.due_at, ended.attempt.campaign.zone):%a %d %b %H:%M}."
     elif ended.attempt.contact.status in (Contact.DONE, Contact.EXHAUSTED):
         text += f" The contact is closed ({ended.attempt.decision_reason})."
     text += " You are paused." if paused else f" {_contact_message(ended.next_contact)}"
@@ -265,7 +260,7 @@ def add_redial(request, pk: int):
             form.add_error("date", message)
         return _render(request, session, status=400, redial_form=form)
     whose = "personal" if request_row.is_personal else "common"
-    when = _local(request_row.due_at, attempt.campaign.zone)
+    when = local(request_row.due_at, attempt.campaign.zone)
     messages.success(request, f"Redial added: {whose}, due {when:%a %d %b %H:%M} ({attempt.campaign.zone}).")
     return redirect("wrapup:workspace")
 

@@ -16,18 +16,7 @@ from django.db.models import Exists, F, Max, Min, QuerySet
 from django.utils import timezone
 from django.utils.functional import cached_property
 
-from campaigns.queries.contacts import COUNT_CAP
-
-
-class CappedCount(int):
-    """COUNT_CAP, shown as "10,000+" wherever the admin templates print the changelist's result count."""
-
-    def __str__(self):
-        return f"{int(self):,}+"
-
-    # Django's templates escape through __html__ when it exists: the same text, so "10,000+" is what they show.
-    def __html__(self):
-        return str(self)
+from retryadmin.lib.paging import COUNT_CAP, CappedCount, capped_count
 
 
 class CappedCountPaginator(Paginator):
@@ -41,9 +30,8 @@ class CappedCountPaginator(Paginator):
         rows = self.object_list
         if not isinstance(rows, QuerySet):
             return super().count
-        # Only the primary key, no ordering, no joins of select_related: the cheapest rows to stop counting at.
-        n = rows.order_by().values("pk")[: COUNT_CAP + 1].count()
-        return CappedCount(COUNT_CAP) if n > COUNT_CAP else n
+        n, capped = capped_count(rows, COUNT_CAP)
+        return CappedCount(COUNT_CAP) if capped else n
 
 
 def _period_starts(first: datetime, last: datetime, kind: str) -> list[datetime]:

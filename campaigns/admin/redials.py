@@ -1,7 +1,5 @@
 """Admin of redial requests: ownership and overdue filters, reassign and reschedule actions."""
 
-import zoneinfo
-
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
@@ -17,16 +15,8 @@ from campaigns.models import (
     RedialRequest,
 )
 from campaigns.services import redials as redial_services
+from retryadmin.lib.localtime import local_stamp, zone_of
 from retryadmin.lib.personas import AGENT
-
-
-def local_time(instant, zone_name: str) -> str:
-    """`instant` shown in `zone_name` with the zone's abbreviation; empty for None."""
-    if instant is None:
-        return ""
-    local = instant.astimezone(zoneinfo.ZoneInfo(zone_name))
-    # Queued calls are spaced by seconds; show them only where they matter.
-    return local.strftime("%a %d %b %Y %H:%M" + (":%S" if local.second else "") + " %Z")
 
 
 class OwnershipFilter(admin.SimpleListFilter):
@@ -139,7 +129,7 @@ class RedialRequestAdmin(LargeTableAdmin):
 
     @admin.display(description="due (campaign time)", ordering="due_at")
     def due_local(self, obj):
-        return local_time(obj.due_at, obj.campaign.zone)
+        return local_stamp(obj.due_at, obj.campaign.zone)
 
     @admin.display(description="owner", ordering="owner__username")
     def owner_display(self, obj):
@@ -217,7 +207,7 @@ class RedialRequestAdmin(LargeTableAdmin):
                 wall = form.cleaned_data["due_at"].replace(tzinfo=None)
 
                 def reschedule(redial):
-                    due_at = wall.replace(tzinfo=zoneinfo.ZoneInfo(redial.campaign.zone))
+                    due_at = wall.replace(tzinfo=zone_of(redial.campaign.zone))
                     redial_services.reschedule_redial(redial, due_at=due_at, by=request.user)
 
                 self._apply(request, queryset, "Rescheduled", reschedule)

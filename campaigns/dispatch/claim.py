@@ -60,13 +60,6 @@ DIAL_BATCH_TASK = "campaigns.tasks.dial_batch"
 RECENT_HISTORY = timedelta(days=3)
 
 
-def dial_chunk_size() -> int:
-    """Claimed ids per dial message. Each publish is a broker round trip, which dominated the claim path
-    at 50 per message; a whole claim batch per message keeps it to one. The token check makes a chunk
-    that outlives its leases harmless (the late items are stale), so a big chunk costs latency, not safety."""
-    return int(getattr(settings, "DISPATCH_DIAL_CHUNK", 500))
-
-
 @dataclass
 class ClaimResult:
     """What one `claim_due` did. `ready` and `dialing` hold the hand-offs; the counts the rest."""
@@ -146,13 +139,8 @@ def _claim_batch_generic(now: datetime, lease_at: datetime, limit: int) -> list[
     claimed = []
     for request_id, campaign_id, contact_id, contact_status, contact_zone in candidates:
         token = str(uuid.uuid4())
-        won = RedialRequest.objects.filter(id=request_id, status=RedialRequest.SCHEDULED).update(
-            status=RedialRequest.CLAIMED,
-            claim_token=token,
-            claimed_at=now,
-            lease_expires_at=lease_at,
-            dispatch_attempts=F("dispatch_attempts") + 1,
-            updated_at=now,
+        won = RedialRequest.objects.filter(id=request_id, status=RedialRequest.SCHEDULED).claim(
+            token=token, now=now, lease_expires_at=lease_at
         )
         if won:
             claimed.append(
@@ -236,24 +224,18 @@ def _recheck(rows: list[_Claimed], now: datetime, cache: _CampaignCache) -> _Ver
 def _apply_verdicts(verdicts: _Verdicts, now: datetime, result: ClaimResult) -> None:
     """Cancel, close and re-plan what the re-check refused. Runs inside the claim's transaction, so none of
     these rows is ever seen as claimed; their claim does not count as a dispatch attempt."""
-    unclaim = {"claim_token": None, "lease_expires_at": None, "claimed_at": None, "updated_at": now}
-    undo = F("dispatch_attempts") - 1
     for reason, ids in verdicts.cancel.items():
-        result.cancelled += RedialRequest.objects.filter(id__in=ids).update(
-            status=RedialRequest.CANCELLED, close_reason=reason, closed_at=now, dispatch_attempts=undo, **unclaim
+        result.cancelled += RedialRequest.objects.filter(id__in=ids).close(
+            RedialRequest.CANCELLED, reason, now, unclaim=True, undo_dispatch=True
         )
     for reason, ids in verdicts.close.items():
-        result.closed += RedialRequest.objects.filter(id__in=ids).update(
-            status=RedialRequest.EXPIRED, close_reason=reason, closed_at=now, dispatch_attempts=undo, **unclaim
+        result.closed += RedialRequest.objects.filter(id__in=ids).close(
+            RedialRequest.EXPIRED, reason, now, unclaim=True, undo_dispatch=True
         )
     # Rare (due_at was planned inside allowed time): one UPDATE per row keeps each explanation exact.
     for request_id, due_at, line in verdicts.replan:
-        result.replanned += RedialRequest.objects.filter(id=request_id).update(
-            status=RedialRequest.SCHEDULED,
-            due_at=due_at,
-            explanation=Concat(F("explanation"), Value("\n" + line)),
-            dispatch_attempts=undo,
-            **unclaim,
+        result.replanned += RedialRequest.objects.filter(id=request_id).release(
+            undo_dispatch=True, due_at=due_at, explanation=Concat(F("explanation"), Value("\n" + line))
         )
 
 
@@ -285,9 +267,7 @@ def claim_due(now: datetime | None = None, batch_size: int = 500, max_batches: i
             if ready:
                 ids = [row.id for row in ready]
                 # The allocation picks ready requests; a ready request has no lease to expire.
-                RedialRequest.objects.filter(id__in=ids).update(
-                    status=RedialRequest.READY, lease_expires_at=None, updated_at=now
-                )
+                RedialRequest.objects.filter(id__in=ids).make_ready()
                 result.ready.extend(ids)
             if dial:
                 pairs = [(row.id, row.token) for row in dial]
@@ -303,7 +283,7 @@ def _publish_dials(pairs: list[tuple[int, str]], result: ClaimResult) -> None:
     A chunk the broker refuses is released back to `scheduled` at once (not counted as a dispatch
     attempt), so a broker outage delays calls but loses none; were even that release to fail, the lease
     would bring them back."""
-    size = dial_chunk_size()
+    size = settings.DISPATCH_DIAL_CHUNK
     chunks = [pairs[i : i + size] for i in range(0, len(pairs), size)]
     sent = 0
     try:
@@ -323,8 +303,8 @@ def close_ended_campaigns(now: datetime | None = None) -> int:
     `ends_at`) close as expired with reason campaign_ended. Paused campaigns keep theirs. Returns the count."""
     now = now or timezone.now()
     ended = Campaign.objects.filter(Q(status=Campaign.ENDED) | Q(ends_at__lt=now)).values("id")
-    return RedialRequest.objects.filter(status=RedialRequest.SCHEDULED, campaign_id__in=ended).update(
-        status=RedialRequest.EXPIRED, close_reason=engine.REASON_ENDED, closed_at=now, updated_at=now
+    return RedialRequest.objects.filter(status=RedialRequest.SCHEDULED, campaign_id__in=ended).close(
+        RedialRequest.EXPIRED, engine.REASON_ENDED, now
     )
 
 

@@ -9,7 +9,6 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 
 from campaigns.dispatch import dialers
@@ -19,11 +18,7 @@ logger = logging.getLogger(__name__)
 
 
 def lease_seconds() -> float:
-    return float(getattr(settings, "DISPATCH_LEASE_SECONDS", 300))
-
-
-def max_attempts() -> int:
-    return int(getattr(settings, "DISPATCH_MAX_ATTEMPTS", 5))
+    return settings.DISPATCH_LEASE_SECONDS
 
 
 def release_claims(pairs: list[tuple[int, str]], error: str) -> int:
@@ -32,15 +27,8 @@ def release_claims(pairs: list[tuple[int, str]], error: str) -> int:
     tokens = [token for _, token in pairs]
     if not tokens:
         return 0
-    now = timezone.now()
-    return RedialRequest.objects.filter(claim_token__in=tokens, status=RedialRequest.CLAIMED).update(
-        status=RedialRequest.SCHEDULED,
-        claim_token=None,
-        lease_expires_at=None,
-        claimed_at=None,
-        last_error=error,
-        dispatch_attempts=F("dispatch_attempts") - 1,
-        updated_at=now,
+    return RedialRequest.objects.filter(claim_token__in=tokens, status=RedialRequest.CLAIMED).release(
+        undo_dispatch=True, last_error=error
     )
 
 
@@ -61,9 +49,9 @@ def dial_claimed(request_id: int, claim_token: str) -> str:
     except ValueError:
         return "stale"
     with transaction.atomic():
-        moved = RedialRequest.objects.filter(id=request_id, claim_token=token, status=RedialRequest.CLAIMED).update(
-            status=RedialRequest.DIALING, lease_expires_at=now + timedelta(seconds=lease_seconds()), updated_at=now
-        )
+        moved = RedialRequest.objects.filter(
+            id=request_id, claim_token=token, status=RedialRequest.CLAIMED
+        ).start_dialing(lease_expires_at=now + timedelta(seconds=lease_seconds()))
         if not moved:
             return "stale"
         request = RedialRequest.objects.select_related("campaign", "contact").get(id=request_id)
@@ -102,26 +90,21 @@ def _release(request: RedialRequest, now: datetime, error: str, count: bool) -> 
     """Back to scheduled after a failed dial (retried after an exponential backoff), or failed when this
     was the last allowed dispatch attempt. Returns "released", "failed" or "paused"."""
     qs = RedialRequest.objects.filter(id=request.id)
-    if count and request.dispatch_attempts >= max_attempts():
-        qs.update(
-            status=RedialRequest.FAILED,
+    if count and request.dispatch_attempts >= settings.DISPATCH_MAX_ATTEMPTS:
+        qs.close(
+            RedialRequest.FAILED,
+            f"dialer failed {request.dispatch_attempts} times",
+            now,
+            unclaim=True,
             last_error=error,
-            close_reason=f"dialer failed {request.dispatch_attempts} times",
-            closed_at=now,
-            claim_token=None,
-            lease_expires_at=None,
-            updated_at=now,
         )
         logger.warning("dispatch: request %s failed: %s", request.id, error)
         return "failed"
-    fields = {"status": RedialRequest.SCHEDULED, "claim_token": None, "lease_expires_at": None, "updated_at": now}
     if count:
-        backoff = float(getattr(settings, "DISPATCH_RETRY_BACKOFF_SECONDS", 30)) * 2 ** (request.dispatch_attempts - 1)
-        fields["due_at"] = max(request.due_at, now + timedelta(seconds=backoff))
-        fields["last_error"] = error
+        backoff = settings.DISPATCH_RETRY_BACKOFF_SECONDS * 2 ** (request.dispatch_attempts - 1)
+        qs.release(due_at=max(request.due_at, now + timedelta(seconds=backoff)), last_error=error)
     else:
-        fields["dispatch_attempts"] = F("dispatch_attempts") - 1
-    qs.update(**fields)
+        qs.release(undo_dispatch=True)
     return "released" if count else "paused"
 
 

@@ -2,7 +2,7 @@
 
 A backend gets a `DialJob` (plain values, read by `campaigns.dispatch` from the row it has just moved
 to `dialing`) and returns a `DialResult` or raises `DialerError`. Backends never touch the request's
-status: `campaigns.dispatch.dial_claimed` does, in the same transaction as the call to the backend.
+status: `campaigns.dispatch.dial.dial_claimed` does, in the same transaction as the call to the backend.
 
 Chosen per campaign by `Campaign.dialer_backend`. Extra backends (a test recorder, a provider SDK) are
 registered by name in the `DISPATCH_DIALERS` setting: {"name": "dotted.path.to.Class"}.
@@ -10,8 +10,6 @@ registered by name in the `DISPATCH_DIALERS` setting: {"name": "dotted.path.to.C
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 import logging
 import time
@@ -23,6 +21,7 @@ from django.conf import settings
 from django.utils.module_loading import import_string
 
 from retryadmin.lib import outbound
+from retryadmin.lib.signing import body_signature
 
 logger = logging.getLogger(__name__)
 
@@ -69,11 +68,6 @@ class LogDialer:
         return DialResult()
 
 
-def sign(body: bytes, secret: str) -> str:
-    """The value of the X-RetryAdmin-Signature header for `body`: "sha256=<hex HMAC-SHA256>"."""
-    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
-
-
 def webhook_body(job: DialJob) -> bytes:
     """The JSON the webhook dialer POSTs. request_id + claim_token identify one hand-off: a dialer that
     sees the same pair twice should place the call once."""
@@ -86,7 +80,7 @@ def webhook_body(job: DialJob) -> bytes:
         "due_at": job.due_at.isoformat(),
         "owner_id": job.owner_id,
         "dispatch_attempt": job.attempt,
-        "callback_url": getattr(settings, "DISPATCH_CALLBACK_URL", ""),
+        "callback_url": settings.DISPATCH_CALLBACK_URL,
     }
     return json.dumps(payload, separators=(",", ":"), sort_keys=True).encode()
 
@@ -100,10 +94,10 @@ class WebhookDialer:
     """
 
     def __init__(self, connect_timeout=None, read_timeout=None, retries=None, backoff=None, session=None):
-        self.connect_timeout = connect_timeout or getattr(settings, "DIALER_CONNECT_TIMEOUT_SECONDS", 2.0)
-        self.read_timeout = read_timeout or getattr(settings, "DIALER_READ_TIMEOUT_SECONDS", 3.0)
-        self.retries = getattr(settings, "DIALER_RETRIES", 3) if retries is None else retries
-        self.backoff = getattr(settings, "DIALER_BACKOFF_SECONDS", 0.25) if backoff is None else backoff
+        self.connect_timeout = connect_timeout or settings.DIALER_CONNECT_TIMEOUT_SECONDS
+        self.read_timeout = read_timeout or settings.DIALER_READ_TIMEOUT_SECONDS
+        self.retries = settings.DIALER_RETRIES if retries is None else retries
+        self.backoff = settings.DIALER_BACKOFF_SECONDS if backoff is None else backoff
         self.session = session or requests.Session()
 
     def dial(self, job: DialJob) -> DialResult:
@@ -117,10 +111,10 @@ class WebhookDialer:
         body = webhook_body(job)
         headers = {"Content-Type": "application/json", "User-Agent": "RetryAdmin-dispatch/1"}
         if job.dialer_secret:
-            headers[SIGNATURE_HEADER] = sign(body, job.dialer_secret)
+            headers[SIGNATURE_HEADER] = body_signature(body, job.dialer_secret)
         error = ""
         # The whole dial, retries included, stays within a few seconds: the row is locked meanwhile.
-        deadline = time.monotonic() + float(getattr(settings, "DIALER_TOTAL_SECONDS", 8.0))
+        deadline = time.monotonic() + settings.DIALER_TOTAL_SECONDS
         for attempt in range(self.retries + 1):
             if attempt:
                 pause = self.backoff * 2 ** (attempt - 1)
@@ -170,7 +164,7 @@ BUILTIN = {"log": LogDialer, "webhook": WebhookDialer}
 
 def backend_for(name: str):
     """The dialer backend instance registered under `name`; raises DialerError for an unknown one."""
-    extra = getattr(settings, "DISPATCH_DIALERS", {}) or {}
+    extra = settings.DISPATCH_DIALERS or {}
     if name in extra:
         return import_string(extra[name])()
     if name in BUILTIN:

@@ -6,10 +6,10 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from campaigns.dispatch.dial import max_attempts
 from campaigns.models import RedialRequest
 
 logger = logging.getLogger(__name__)
@@ -26,7 +26,7 @@ def sweep_leases(now: datetime | None = None, batch_size: int = 1000) -> SweepRe
     already dispatched DISPATCH_MAX_ATTEMPTS times become failed, with the reason. Rows locked by a live
     dial transaction are skipped (SKIP LOCKED): that worker is alive and will finish them."""
     now = now or timezone.now()
-    limit = max_attempts()
+    limit = settings.DISPATCH_MAX_ATTEMPTS
     result = SweepResult()
     while True:
         with transaction.atomic():
@@ -43,23 +43,11 @@ def sweep_leases(now: datetime | None = None, batch_size: int = 1000) -> SweepRe
             lost = f"lease expired at {now:%Y-%m-%d %H:%M:%S} UTC (worker or message lost)"
             if failed:
                 RedialRequest.objects.filter(id__in=failed, last_error="").update(last_error=lost)
-                result.failed += RedialRequest.objects.filter(id__in=failed).update(
-                    status=RedialRequest.FAILED,
-                    close_reason=f"not dialed after {limit} dispatch attempts",
-                    closed_at=now,
-                    claim_token=None,
-                    lease_expires_at=None,
-                    updated_at=now,
+                result.failed += RedialRequest.objects.filter(id__in=failed).close(
+                    RedialRequest.FAILED, f"not dialed after {limit} dispatch attempts", now, unclaim=True
                 )
             if released:
-                result.released += RedialRequest.objects.filter(id__in=released).update(
-                    status=RedialRequest.SCHEDULED,
-                    claim_token=None,
-                    lease_expires_at=None,
-                    claimed_at=None,
-                    last_error=lost,
-                    updated_at=now,
-                )
+                result.released += RedialRequest.objects.filter(id__in=released).release(last_error=lost)
         if len(rows) < batch_size:
             break
     if result.released or result.failed:

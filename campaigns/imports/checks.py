@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import re
 import zoneinfo
 from dataclasses import dataclass
-
-import phonenumbers
 
 from campaigns.imports.reading import Columns, Inspection
 from campaigns.models import Campaign, Contact
 from campaigns.services.contacts import derive_contact_zone
+from retryadmin.lib.phones import check_phone
 
 
 @dataclass(frozen=True)
@@ -21,25 +19,6 @@ class RowError:
 
     def as_dict(self) -> dict:
         return {"row": self.row, "field": self.field, "message": self.message}
-
-
-def normalize_phone(raw: str) -> tuple[str | None, str | None]:
-    """(E.164 number, None) or (None, message). "00" prefixes and spaces, dots, dashes, brackets are fine."""
-    text = raw.strip()
-    if not text:
-        return None, "The phone number is missing."
-    compact = re.sub(r"[\s().\-]", "", text)
-    if compact.startswith("00"):
-        compact = "+" + compact[2:]
-    if not compact.startswith("+"):
-        return None, f"'{text}' has no country code: write it as +<country code><number>, e.g. +442079460000."
-    try:
-        number = phonenumbers.parse(compact, None)
-    except phonenumbers.NumberParseException:
-        return None, f"'{text}' is not a phone number."
-    if not phonenumbers.is_valid_number(number):
-        return None, f"'{text}' is not a valid phone number."
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164), None
 
 
 @dataclass(frozen=True)
@@ -90,7 +69,7 @@ class RowChecker:
         if nul_errors:
             return None, nul_errors
         errors = []
-        phone, message = normalize_phone(cells[columns.phone])
+        phone, message = check_phone(cells[columns.phone])
         if message:
             errors.append(RowError(row, "phone", message))
         name = cells[columns.name].strip() if columns.name is not None else ""
@@ -113,7 +92,7 @@ class RowChecker:
         return GoodRow(row, phone, name, zone, custom), []
 
 
-def _existing_phones(campaign: Campaign, phones: list[str]) -> set[str]:
+def existing_phones(campaign: Campaign, phones: list[str]) -> set[str]:
     return set(Contact.objects.filter(campaign=campaign, phone__in=phones).values_list("phone", flat=True))
 
 
@@ -124,15 +103,15 @@ def _check_chunk(checker: RowChecker, campaign: Campaign, chunk) -> tuple[list[G
         if checked:
             good.append(checked)
         errors.extend(row_errors)
-    taken = _existing_phones(campaign, [g.phone for g in good])
+    taken = existing_phones(campaign, [g.phone for g in good])
     if taken:
-        errors.extend(_taken_errors(good, taken))
+        errors.extend(taken_errors(good, taken))
         good = [g for g in good if g.phone not in taken]
     errors.sort(key=lambda e: e.row)
     return good, errors
 
 
-def _taken_errors(rows: list[GoodRow], taken: set[str]) -> list[RowError]:
+def taken_errors(rows: list[GoodRow], taken: set[str]) -> list[RowError]:
     message = "{} is already a contact in this campaign."
     return [RowError(g.row, "phone", message.format(g.phone)) for g in rows if g.phone in taken]
 

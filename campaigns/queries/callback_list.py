@@ -11,7 +11,8 @@ from django.db.models import Q, QuerySet
 from django.urls import NoReverseMatch, reverse
 
 from campaigns.models import RedialRequest
-from campaigns.queries.reports import zone_of
+from retryadmin.lib.localtime import local
+from retryadmin.lib.paging import capped_count, keyset_page
 
 PAGE_SIZE = 50
 CAPPED_COUNT = 1_000
@@ -61,20 +62,13 @@ def tab_counts(now: datetime, campaign=None, agent=None) -> dict[str, tuple[int,
         if tab == COMMON and agent is not None:
             counts[tab] = (0, False)
             continue
-        n = scoped(campaign, agent).filter(tab_filter(tab, now)).order_by()[: CAPPED_COUNT + 1].count()
-        counts[tab] = (min(n, CAPPED_COUNT), n > CAPPED_COUNT)
+        counts[tab] = capped_count(scoped(campaign, agent).filter(tab_filter(tab, now)), CAPPED_COUNT)
     return counts
 
 
 def page_of(qs: QuerySet, tab: str, cursor: tuple[datetime, int] | None):
     """One page of requests after the keyset cursor, and the next page's cursor (None on the last page)."""
-    if cursor is not None:
-        due_at, pk = cursor
-        if tab in NEWEST_FIRST:
-            qs = qs.filter(Q(due_at__lt=due_at) | Q(due_at=due_at, id__lt=pk))
-        else:
-            qs = qs.filter(Q(due_at__gt=due_at) | Q(due_at=due_at, id__gt=pk))
-    rows = list(
+    return keyset_page(
         qs.select_related("contact", "campaign", "owner").only(
             "id",
             "due_at",
@@ -96,12 +90,12 @@ def page_of(qs: QuerySet, tab: str, cursor: tuple[datetime, int] | None):
             "owner__username",
             "owner__first_name",
             "owner__last_name",
-        )[: PAGE_SIZE + 1]
+        ),
+        "due_at",
+        cursor,
+        PAGE_SIZE,
+        descending=tab in NEWEST_FIRST,
     )
-    if len(rows) > PAGE_SIZE:
-        rows = rows[:PAGE_SIZE]
-        return rows, (rows[-1].due_at, rows[-1].id)
-    return rows, None
 
 
 def relative(due_at: datetime, now: datetime) -> str:
@@ -163,7 +157,7 @@ def rows_for(requests: list[RedialRequest], now: datetime) -> list[Row]:
     return [
         Row(
             request=r,
-            due_local=r.due_at.astimezone(zone_of(r.campaign.zone)),
+            due_local=local(r.due_at, r.campaign.zone),
             due_relative=relative(r.due_at, now),
             owner=owner_name(r.owner),
             contact_url=contact_url(r.contact),

@@ -8,13 +8,9 @@ from django.db.models import Exists, OuterRef, Q, Subquery
 from django.db.models.functions import Reverse
 
 from campaigns.models import Attempt, Campaign, Contact, RedialRequest
+from retryadmin.lib.paging import COUNT_CAP, capped_count
 
 PAGE_SIZE = 50
-
-
-# The list counts matches only up to here: COUNT(*) over a million rows on every page view is slow,
-# "10,000+" is as useful to a person.
-COUNT_CAP = 10_000
 
 
 @dataclass
@@ -87,11 +83,11 @@ def contact_page(contacts, *, after: int | None = None, before: int | None = Non
         has_more_after = len(rows) > PAGE_SIZE
         rows = rows[:PAGE_SIZE]
         has_more_before = after is not None
-    count = contacts.order_by().values("pk")[: COUNT_CAP + 1].count()
+    count, count_capped = capped_count(contacts, COUNT_CAP)
     return ContactPage(
         contacts=rows,
-        count=min(count, COUNT_CAP),
-        count_capped=count > COUNT_CAP,
+        count=count,
+        count_capped=count_capped,
         next_after=rows[-1].pk if rows and has_more_after else None,
         previous_before=rows[0].pk if rows and has_more_before else None,
     )

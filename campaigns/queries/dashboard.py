@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import zoneinfo
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -11,8 +10,9 @@ from django.db.models.functions import TruncHour
 from django.utils import timezone
 
 from campaigns.models import Attempt, Campaign, Contact, RedialRequest
-from campaigns.queries.counts import _cached_entries, _counts_key, _fresh_counts, _store_if_large, contact_status_counts
+from campaigns.queries.counts import cached_entries, contact_status_counts, counts_key, fresh_counts, store_if_large
 from campaigns.services import scheduling
+from retryadmin.lib.localtime import local, zone_of
 from strategies.engine import Calendar, is_allowed_at, next_allowed_at
 from strategies.models import Outcome
 
@@ -65,15 +65,14 @@ def calling_now(campaign: Campaign, now: datetime | None = None, calendar: Calen
     with prefetch_related("business_hours", "holidays")). The campaign's status (paused, ended) is not read."""
     now = now or timezone.now()
     calendar = calendar or scheduling.calendar_for(campaign)
-    zone = zoneinfo.ZoneInfo(campaign.zone)
     if is_allowed_at(calendar, now, []):
-        return CallingNow(zone=campaign.zone, is_open=True, until_at=_window_end(calendar, now.astimezone(zone)))
+        return CallingNow(zone=campaign.zone, is_open=True, until_at=_window_end(calendar, local(now, campaign.zone)))
     allowed = next_allowed_at(calendar, now, [])
     if allowed is None:
         return CallingNow(zone=campaign.zone, is_open=False)
     # The opening itself, not the opening plus the opening delay: that is when the campaign opens.
     opens_at = allowed.opening_at or allowed.at
-    return CallingNow(zone=campaign.zone, is_open=False, opens_at=opens_at.astimezone(zone))
+    return CallingNow(zone=campaign.zone, is_open=False, opens_at=local(opens_at, campaign.zone))
 
 
 DUE_HOURS = 12
@@ -122,12 +121,12 @@ def _outcome_counts(attempts) -> dict[int, int]:
 def _earlier_outcome_counts(campaign: Campaign, midnight: datetime, now: datetime):
     """({outcome id: attempts started before the campaign's local midnight}, as_of or None): the campaign's
     history, cached when large. Keyed by the local date, so a new day starts a new entry."""
-    key = _counts_key("earlier-attempts", campaign.pk, midnight.date())
-    fresh = _fresh_counts(_cached_entries([key]).get(key), now)
+    key = counts_key("earlier-attempts", campaign.pk, midnight.date())
+    fresh = fresh_counts(cached_entries([key]).get(key), now)
     if fresh is not None:
         return fresh
     counts = _outcome_counts(Attempt.objects.filter(campaign=campaign, started_at__lt=midnight))
-    _store_if_large(key, counts, now)
+    store_if_large(key, counts, now)
     return counts, None
 
 
@@ -147,8 +146,8 @@ def campaign_dashboard(campaign: Campaign, now: datetime | None = None) -> Dashb
     (see COUNTS_CACHE_MIN_ROWS): `contacts_as_of` and `earlier_attempts_as_of` say when they were taken.
     """
     now = now or timezone.now()
-    zone = zoneinfo.ZoneInfo(campaign.zone)
-    local_now = now.astimezone(zone)
+    zone = zone_of(campaign.zone)
+    local_now = local(now, campaign.zone)
     midnight = local_now.replace(hour=0, minute=0, second=0, microsecond=0)
 
     status_counts, contacts_as_of = contact_status_counts([campaign.pk], now)[campaign.pk]

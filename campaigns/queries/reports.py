@@ -6,10 +6,8 @@ campaign's 1 March, as its supervisor sees it on the floor.
 """
 
 import csv
-import zoneinfo
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from functools import lru_cache
 
 from django import forms
 from django.contrib.auth import get_user_model
@@ -19,13 +17,12 @@ from django.utils import timezone
 
 from campaigns.models import Attempt, Campaign
 from retryadmin.lib.csvcells import neutralise_row
+from retryadmin.lib.localtime import local, zone_of
+from retryadmin.lib.paging import Cursor, keyset_page
 from retryadmin.lib.personas import AGENT
 from strategies.models import CallResult, Outcome
 
 PAGE_SIZE = 50
-# Counting every matching attempt of a wide range on millions of rows would cost more than the
-# page itself; the page shows "more than N" instead and the summary line stays exact.
-CAPPED_COUNT = 10_000
 # The longest range a report may cover: wider ones scan too many rows for an interactive page.
 MAX_RANGE_DAYS = 366
 DEFAULT_RANGE_DAYS = 7
@@ -48,11 +45,6 @@ CSV_HEADER = [
     "duration (s)",
     "source",
 ]
-
-
-@lru_cache(maxsize=256)
-def zone_of(name: str) -> zoneinfo.ZoneInfo:
-    return zoneinfo.ZoneInfo(name)
 
 
 def agent_users():
@@ -144,8 +136,8 @@ def local_today(campaign: Campaign | None) -> date:
     now = timezone.now()
     if campaign is None:
         zones = set(Campaign.objects.values_list("zone", flat=True))
-        return max((now.astimezone(zone_of(z)).date() for z in zones), default=timezone.localdate(now))
-    return now.astimezone(zone_of(campaign.zone)).date()
+        return max((local(now, z).date() for z in zones), default=timezone.localdate(now))
+    return local(now, campaign.zone).date()
 
 
 def effective_data(form: ReportFilterForm) -> QueryDict:
@@ -283,7 +275,7 @@ def source_label(attempt: Attempt) -> str:
 
 
 def local_started_at(attempt: Attempt) -> datetime:
-    return attempt.started_at.astimezone(zone_of(attempt.campaign.zone))
+    return local(attempt.started_at, attempt.campaign.zone)
 
 
 def agent_name(user) -> str:
@@ -293,46 +285,10 @@ def agent_name(user) -> str:
     return user.get_full_name() or user.username
 
 
-def page_of(qs: QuerySet, cursor: tuple[datetime, int] | None) -> tuple[list[Attempt], tuple[datetime, int] | None]:
-    """One page of rows after the keyset cursor (started_at, id), and the cursor of the next page.
-
-    The next cursor is None on the last page.
-    """
-    if cursor is not None:
-        started_at, pk = cursor
-        qs = qs.filter(Q(started_at__lt=started_at) | Q(started_at=started_at, id__lt=pk))
-    rows = list(report_rows(qs)[: PAGE_SIZE + 1])
-    if len(rows) > PAGE_SIZE:
-        rows = rows[:PAGE_SIZE]
-        return rows, (rows[-1].started_at, rows[-1].id)
-    return rows, None
-
-
-def encode_cursor(cursor: tuple[datetime, int]) -> str:
-    return f"{cursor[0].isoformat()}|{cursor[1]}"
-
-
-def decode_cursor(value: str) -> tuple[datetime, int] | None:
-    """The (instant, id) of a cursor parameter; None when it is missing or malformed."""
-    if not value:
-        return None
-    instant, sep, pk = value.rpartition("|")
-    if not sep:
-        return None
-    try:
-        parsed = datetime.fromisoformat(instant.replace(" ", "+"))
-        number = int(pk)
-    except ValueError:
-        return None
-    if parsed.tzinfo is None or number < 0:
-        return None
-    return parsed, number
-
-
-def capped_count(qs: QuerySet, cap: int = CAPPED_COUNT) -> tuple[int, bool]:
-    """How many rows match, counting at most cap + 1; the flag says the true number is larger."""
-    n = qs.order_by()[: cap + 1].count()
-    return min(n, cap), n > cap
+def page_of(qs: QuerySet, cursor: Cursor | None) -> tuple[list[Attempt], Cursor | None]:
+    """One page of rows after the keyset cursor (started_at, id), newest first, and the cursor of the
+    next page (None on the last page)."""
+    return keyset_page(report_rows(qs), "started_at", cursor, PAGE_SIZE, descending=True)
 
 
 class _Echo:

@@ -11,21 +11,23 @@ from django.utils import timezone
 from campaigns.models import Attempt, Campaign, Contact, RedialRequest
 from campaigns.services import scheduling
 from campaigns.services.contacts import (
-    _cancel_open_requests,
-    _close_contact,
-    _lock_contact_for_scheduling,
-    _mark_scheduled,
+    cancel_open_requests,
+    close_contact,
+    lock_contact_for_scheduling,
+    mark_scheduled,
 )
-from campaigns.services.queue import _queue_after_opening
-from campaigns.services.redials import _replace_open_request
-from campaigns.services.wording import _local_clock, _zone
-from strategies.durations import ZERO, add_delay, format_delay
+from campaigns.services.queue import queue_after_opening
+from campaigns.services.redials import replace_open_request
+from retryadmin.lib.localtime import local_clock, zone_of
+from strategies.durations import add_delay, format_delay
 from strategies.engine import (
     REASON_ENDED,
     REASON_NO_WINDOW,
     REASON_RETRY,
+    SELF_REDIALLING,
     AttemptRecord,
     Decision,
+    result_redial_delay,
 )
 from strategies.models import CallResult, Outcome
 
@@ -110,7 +112,7 @@ def record_attempt(
     with transaction.atomic():
         # One lock for the whole call: it also brings what schedule_retry needs (campaign, dial plan,
         # configuration token). A duplicate of this call waits here, then sees the first one below.
-        locked_contact = _lock_contact_for_scheduling(contact.pk)
+        locked_contact = lock_contact_for_scheduling(contact.pk)
         existing = _attempt_for_call(provider, provider_call_id)
         if existing is not None:
             return existing, False
@@ -149,7 +151,7 @@ def record_attempt(
             locked_contact.status_reason = ""
             locked_contact.save(update_fields=["status", "status_reason", "updated_at"])
             # Whatever was pending is superseded: ending wrap-up decides the next call.
-            _cancel_open_requests(locked_contact, campaign.pk, "superseded: connected call in wrap-up", now)
+            cancel_open_requests(locked_contact, campaign.pk, "superseded: connected call in wrap-up", now)
         else:
             # The new attempt as the database would give it back (in UTC), without reading it back.
             record = AttemptRecord(
@@ -184,11 +186,8 @@ def _attempt_for_call(provider: str, provider_call_id: str) -> Attempt | None:
 
 
 def _close_request_after_call(request: RedialRequest, attempt: Attempt, now: datetime) -> None:
-    updated = RedialRequest.objects.filter(pk=request.pk, status__in=RedialRequest.OPEN_STATUSES).update(
-        status=RedialRequest.DONE,
-        closed_at=now,
-        close_reason=f"called: attempt {attempt.number}",
-        updated_at=timezone.now(),
+    updated = RedialRequest.objects.filter(pk=request.pk, status__in=RedialRequest.OPEN_STATUSES).close(
+        RedialRequest.DONE, f"called: attempt {attempt.number}", now
     )
     if updated:
         request.status = RedialRequest.DONE
@@ -205,13 +204,13 @@ def schedule_retry(attempt: Attempt, *, now: datetime | None = None) -> RedialRe
     """
     now = now or timezone.now()
     with transaction.atomic():
-        return _schedule_locked(attempt, _lock_contact_for_scheduling(attempt.contact_id), None, now)
+        return _schedule_locked(attempt, lock_contact_for_scheduling(attempt.contact_id), None, now)
 
 
 def _schedule_locked(
     attempt: Attempt, contact: Contact, history: list[AttemptRecord] | None, now: datetime
 ) -> RedialRequest | None:
-    """schedule_retry for a contact the caller locked with _lock_contact_for_scheduling, inside its
+    """schedule_retry for a contact the caller locked with lock_contact_for_scheduling, inside its
     transaction. `history` is the contact's attempt records up to and including `attempt` when the caller
     has them (None reads them). Returns None as schedule_retry does."""
     if contact.status == Contact.DO_NOT_CALL:
@@ -228,16 +227,16 @@ def _schedule_locked(
     decision = scheduling.decide_from_history(attempt, history, calendar=calendar, token=token)
     due_at, explanation, opening_at = decision.next_attempt_at, decision.explanation, None
     if decision.is_retry and decision.moved_to_opening and decision.opening_at is not None:
-        due_at, explanation, opening_at = _queue_after_opening(
+        due_at, explanation, opening_at = queue_after_opening(
             campaign, contact, calendar, decision.opening_at, due_at, explanation, all_attempts
         )
         if due_at is None:
             decision = Decision(None, _reason_when_nothing_allowed(campaign, decision.candidate_at), explanation)
     _store_decision(attempt, decision, due_at, explanation)
     if due_at is None:
-        _close_contact(contact, decision.reason, now)
+        close_contact(contact, decision.reason, now)
         return None
-    request = _replace_open_request(
+    request = replace_open_request(
         contact,
         campaign,
         due_at=due_at,
@@ -247,7 +246,7 @@ def _schedule_locked(
         queue_opening_at=opening_at,
         now=now,
     )
-    _mark_scheduled(contact)
+    mark_scheduled(contact)
     return request
 
 
@@ -274,11 +273,11 @@ def redial_from_call_result(attempt: Attempt, *, agent, now: datetime | None = N
     maximum attempts, no calling time).
     """
     result = attempt.call_result
-    if result is None or result.handling not in ("redial", "instant"):
+    if result is None or result.handling not in SELF_REDIALLING:
         return None
     now = now or timezone.now()
     with transaction.atomic():
-        contact = _lock_contact_for_scheduling(attempt.contact_id)
+        contact = lock_contact_for_scheduling(attempt.contact_id)
         if contact.status == Contact.DO_NOT_CALL:
             return None
         campaign = contact.campaign
@@ -289,27 +288,27 @@ def redial_from_call_result(attempt: Attempt, *, agent, now: datetime | None = N
         decision = scheduling.decide_from_history(attempt, history, calendar=calendar, token=token)
         if not decision.is_retry and decision.reason not in (REASON_NO_WINDOW, REASON_ENDED):
             _store_decision(attempt, decision, None, decision.explanation)
-            _close_contact(contact, decision.reason, now)
+            close_contact(contact, decision.reason, now)
             return None
         is_redial = result.handling == "redial"
-        delay = calendar.redial_delay if is_redial else ZERO
+        delay, _ = result_redial_delay(calendar, result.handling)
         started_from = max(now, attempt.ended_at or attempt.started_at)
-        candidate = add_delay(started_from, delay, _zone(campaign.zone))
+        candidate = add_delay(started_from, delay, zone_of(campaign.zone))
         allowed = scheduling.next_allowed_for(campaign, contact, candidate, calendar=calendar)
-        text = f"{result.name} at {_local_clock(started_from, campaign.zone, started_from)}" + (
+        text = f"{result.name} at {local_clock(started_from, campaign.zone, started_from)}" + (
             f" +{format_delay(delay)} redial delay" if is_redial else ""
         )
         if allowed is None:
             reason = _reason_when_nothing_allowed(campaign, candidate)
             _store_decision(attempt, Decision(None, reason, ""), None, f"{text}: no allowed calling time: no retry")
-            _close_contact(contact, reason, now)
+            close_contact(contact, reason, now)
             return None
         if allowed.explanation:
             text = f"{text}, {allowed.explanation}"
         elif allowed.at > now:
-            text = f"{text} = {_local_clock(allowed.at, campaign.zone, started_from)}"
+            text = f"{text} = {local_clock(allowed.at, campaign.zone, started_from)}"
         _store_decision(attempt, Decision(allowed.at, REASON_RETRY, text), allowed.at, text)
-        request = _replace_open_request(
+        request = replace_open_request(
             contact,
             campaign,
             due_at=allowed.at,
@@ -319,5 +318,39 @@ def redial_from_call_result(attempt: Attempt, *, agent, now: datetime | None = N
             created_by=agent,
             now=now,
         )
-        _mark_scheduled(contact)
+        mark_scheduled(contact)
     return request
+
+
+def set_call_result(
+    attempt: Attempt, call_result: CallResult | None, *, wrap_up_ended_at: datetime | None = None
+) -> Attempt:
+    """Keep the call result the agent chose for `attempt` (and, given, when its wrap-up ended); the
+    schedule is not touched. Returns `attempt`, updated."""
+    fields = {"call_result": call_result}
+    if wrap_up_ended_at is not None:
+        fields["wrap_up_ended_at"] = wrap_up_ended_at
+    Attempt.objects.filter(pk=attempt.pk).update(**fields)
+    for name, value in fields.items():
+        setattr(attempt, name, value)
+    return attempt
+
+
+def end_wrap_up_without_result(attempt: Attempt, now: datetime) -> None:
+    """The call's wrap-up ended at `now` with nothing to add: record_attempt already scheduled it."""
+    Attempt.objects.filter(pk=attempt.pk).update(wrap_up_ended_at=now)
+    attempt.wrap_up_ended_at = now
+
+
+def keep_agent_redial(attempt: Attempt, redial: RedialRequest) -> None:
+    """The redial the agent added during the call's wrap-up stands as the call's decision (it beats the
+    automatic one); a contact still in wrap-up is scheduled by it."""
+    with transaction.atomic():
+        attempt.decision_reason = REASON_RETRY
+        attempt.decision_explanation = f"Redial added in wrap-up: {redial.explanation}"
+        attempt.next_attempt_at = redial.due_at
+        attempt.save(update_fields=["decision_reason", "decision_explanation", "next_attempt_at"])
+        contact = Contact.objects.select_for_update().get(pk=attempt.contact_id)
+        if contact.status == Contact.WRAP_UP:
+            contact.status = Contact.SCHEDULED
+            contact.save(update_fields=["status", "updated_at"])

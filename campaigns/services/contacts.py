@@ -21,6 +21,7 @@ from django.utils import timezone
 from campaigns.models import Campaign, Contact, RedialRequest, validate_e164, validate_zone
 from campaigns.services import scheduling
 from campaigns.services.wording import user_label
+from retryadmin.lib.phones import to_e164
 from strategies.engine import (
     REASON_FINAL,
     REASON_RETRY,
@@ -63,16 +64,9 @@ def derive_contact_zone(phone: str, campaign_zone: str) -> str:
 
 
 def normalise_phone(phone: str) -> str:
-    """`phone` in E.164 when it is an international number written with spaces, dots, dashes or
-    brackets ("+44 1632 960961"); otherwise the stripped text, for validate_e164 to judge."""
-    text = (phone or "").strip()
-    if not text.startswith("+"):
-        return text
-    try:
-        number = phonenumbers.parse(text, None)
-    except phonenumbers.NumberParseException:
-        return text
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    """`phone` in E.164 when it is an international number (see retryadmin.lib.phones); otherwise the
+    stripped text, for validate_e164 to judge."""
+    return to_e164(phone) or (phone or "").strip()
 
 
 def check_contact_fields(*, campaign: Campaign, phone: str, name: str, zone: str, custom_fields) -> None:
@@ -127,22 +121,17 @@ def set_do_not_call(contact: Contact, *, by, reason: str = "") -> Contact:
         locked.status = contact.status = Contact.DO_NOT_CALL
         locked.status_reason = contact.status_reason = (reason or "do not call")[:STATUS_REASON_MAX]
         locked.save(update_fields=["status", "status_reason", "updated_at"])
-        _cancel_open_requests(locked, locked.campaign_id, f"do not call, set by {user_label(by)}")
+        cancel_open_requests(locked, locked.campaign_id, f"do not call, set by {user_label(by)}")
     return locked
 
 
-def _cancel_open_requests(contact: Contact, campaign_id: int, reason: str, now: datetime | None = None) -> int:
+def cancel_open_requests(contact: Contact, campaign_id: int, reason: str, now: datetime | None = None) -> int:
     return RedialRequest.objects.filter(
         contact=contact, campaign_id=campaign_id, status__in=RedialRequest.OPEN_STATUSES
-    ).update(
-        status=RedialRequest.CANCELLED,
-        close_reason=reason[:CLOSE_REASON_MAX],
-        closed_at=now or timezone.now(),
-        updated_at=timezone.now(),
-    )
+    ).close(RedialRequest.CANCELLED, reason[:CLOSE_REASON_MAX], now or timezone.now())
 
 
-def _lock_contact_for_scheduling(contact_id: int) -> Contact:
+def lock_contact_for_scheduling(contact_id: int) -> Contact:
     """The contact row locked, with its campaign, dial plan and the configuration token
     (`scheduling_config_token`, see campaigns.scheduling) read in the same query: the engine needs them.
     `of=("self",)` keeps the lock on the contact alone: PostgreSQL would otherwise lock the joined campaign
@@ -158,14 +147,14 @@ def _lock_contact_for_scheduling(contact_id: int) -> Contact:
     )
 
 
-def _close_contact(contact: Contact, reason: str, now: datetime) -> None:
+def close_contact(contact: Contact, reason: str, now: datetime) -> None:
     contact.status = Contact.DONE if reason == REASON_FINAL else Contact.EXHAUSTED
     contact.status_reason = reason[:STATUS_REASON_MAX]
     contact.save(update_fields=["status", "status_reason", "updated_at"])
-    _cancel_open_requests(contact, contact.campaign_id, f"contact closed: {reason}", now)
+    cancel_open_requests(contact, contact.campaign_id, f"contact closed: {reason}", now)
 
 
-def _mark_scheduled(contact: Contact) -> None:
+def mark_scheduled(contact: Contact) -> None:
     contact.status = Contact.SCHEDULED
     contact.status_reason = REASON_RETRY
     contact.save(update_fields=["status", "status_reason", "updated_at"])
@@ -178,3 +167,21 @@ def check_contact_open(contact: Contact) -> None:
             + (f": {contact.status_reason}" if contact.status_reason else "")
             + "); it cannot be called again."
         )
+
+
+def take_for_call(contact_id: int, statuses, now: datetime) -> bool:
+    """The contact goes in call if it still has one of `statuses`; False when another agent took it first."""
+    return bool(
+        Contact.objects.filter(pk=contact_id, status__in=statuses).update(
+            status=Contact.IN_CALL, status_reason="", updated_at=now
+        )
+    )
+
+
+def update_notes(contact: Contact, notes: str) -> Contact:
+    """Save the contact's notes (the caller checked who may); returns the contact as saved."""
+    with transaction.atomic():
+        locked = Contact.objects.select_for_update().get(pk=contact.pk)
+        locked.notes = notes
+        locked.save(update_fields=["notes", "updated_at"])
+    return locked

@@ -12,8 +12,8 @@ from django.utils import timezone
 from campaigns.models import Campaign, Contact, RedialRequest
 from campaigns.services import scheduling
 from campaigns.services.contacts import RedialRefused, check_contact_open
-from campaigns.services.redials import _replace_open_request
-from campaigns.services.wording import _local_clock, _local_label
+from campaigns.services.redials import replace_open_request
+from retryadmin.lib.localtime import local_clock, local_label
 from strategies.engine import (
     AttemptRecord,
     Calendar,
@@ -21,7 +21,7 @@ from strategies.engine import (
 from strategies.queueing import first_queue_slot, next_queue_slot
 
 
-def _queue_after_opening(
+def queue_after_opening(
     campaign: Campaign,
     contact: Contact,
     calendar: Calendar,
@@ -53,7 +53,7 @@ def _queue_after_opening(
     if due_at is None:
         return None, f"{explanation}; queue position {position}: no allowed calling time left", opening_at
     if due_at != engine_due_at:
-        where = _local_clock(due_at, campaign.zone, opening_at)
+        where = local_clock(due_at, campaign.zone, opening_at)
         explanation = (
             f"{explanation}; queue position {position} for the opening, "
             f"{campaign.queue_spacing_seconds}s apart -> {where}"
@@ -78,18 +78,18 @@ def queue_lead(
             raise RedialRefused(
                 f"The campaign {campaign.name} has no allowed calling time left; the lead cannot be queued."
             )
-        arrived = _local_label(now, campaign.zone)
+        arrived = local_label(now, campaign.zone)
         opening_at = None
         if allowed.opening_at is None:
             due_at, explanation = allowed.at, f"Lead arrived {arrived}, inside allowed time: call now"
         else:
             explanation = f"Lead arrived {arrived}, {allowed.explanation}"
-            due_at, explanation, opening_at = _queue_after_opening(
+            due_at, explanation, opening_at = queue_after_opening(
                 campaign, contact, calendar, allowed.opening_at, allowed.at, explanation
             )
             if due_at is None:
                 raise RedialRefused(f"{explanation}; the lead cannot be queued.")
-        request = _replace_open_request(
+        request = replace_open_request(
             contact,
             campaign,
             due_at=due_at,

@@ -14,11 +14,12 @@ from campaigns.services import scheduling
 from campaigns.services.contacts import (
     CLOSE_REASON_MAX,
     RedialRefused,
-    _cancel_open_requests,
-    _mark_scheduled,
+    cancel_open_requests,
     check_contact_open,
+    mark_scheduled,
 )
-from campaigns.services.wording import _append_line, _local_clock, _local_label, user_label
+from campaigns.services.wording import append_line, user_label
+from retryadmin.lib.localtime import local_clock, local_label
 from retryadmin.lib.personas import AGENT
 from strategies.engine import (
     SEARCH_DAYS,
@@ -35,7 +36,7 @@ CHANGEABLE_REQUEST_STATUSES = (RedialRequest.SCHEDULED, RedialRequest.READY)
 MAX_REDIAL_AHEAD = timedelta(days=SEARCH_DAYS)
 
 
-def _replace_open_request(
+def replace_open_request(
     contact: Contact,
     campaign: Campaign,
     *,
@@ -50,7 +51,7 @@ def _replace_open_request(
 ) -> RedialRequest:
     """The contact's new open request; the one it had is cancelled first (at most one open per contact
     and campaign, enforced by a partial unique constraint). The caller holds the contact's lock."""
-    _cancel_open_requests(contact, campaign.pk, "replaced by a newer redial request", now)
+    cancel_open_requests(contact, campaign.pk, "replaced by a newer redial request", now)
     request = RedialRequest.objects.create(
         contact=contact,
         campaign=campaign,
@@ -84,13 +85,13 @@ def check_redial(*, campaign: Campaign, contact: Contact, due_at: datetime, now:
         )
     if due_at > now + MAX_REDIAL_AHEAD:
         raise RedialRefused(
-            f"{_local_label(due_at, campaign.zone, now)} is more than {MAX_REDIAL_AHEAD.days} days ahead; "
+            f"{local_label(due_at, campaign.zone, now)} is more than {MAX_REDIAL_AHEAD.days} days ahead; "
             "choose a time within a year."
         )
     calendar = scheduling.calendar_for(campaign)
     if due_at <= now:
         allowed = scheduling.next_allowed_for(campaign, contact, now, calendar=calendar)
-        when = _local_clock(due_at, campaign.zone, now)
+        when = local_clock(due_at, campaign.zone, now)
         raise RedialRefused(
             f"{when} is not in the future; " + _next_allowed_phrase(allowed, campaign, now),
             allowed.at if allowed else None,
@@ -98,7 +99,7 @@ def check_redial(*, campaign: Campaign, contact: Contact, due_at: datetime, now:
     allowed = scheduling.next_allowed_for(campaign, contact, due_at, calendar=calendar)
     if allowed is not None and allowed.at == due_at:
         return
-    when = _local_clock(due_at, campaign.zone, now)
+    when = local_clock(due_at, campaign.zone, now)
     why = " and ".join(allowed.reasons) if allowed is not None and allowed.reasons else "not allowed calling time"
     raise RedialRefused(
         f"{when} is {why}; " + _next_allowed_phrase(allowed, campaign, now), allowed.at if allowed else None
@@ -108,7 +109,7 @@ def check_redial(*, campaign: Campaign, contact: Contact, due_at: datetime, now:
 def _next_allowed_phrase(allowed, campaign: Campaign, now: datetime) -> str:
     if allowed is None:
         return "there is no allowed calling time left in this campaign."
-    return f"the next allowed time is {_local_label(allowed.at, campaign.zone, now)} ({campaign.zone})."
+    return f"the next allowed time is {local_label(allowed.at, campaign.zone, now)} ({campaign.zone})."
 
 
 def check_agent(owner) -> None:
@@ -138,18 +139,18 @@ def add_redial(
         check_redial(campaign=campaign, contact=contact, due_at=due_at, now=now)
         who = user_label(created_by)
         whose = f"personal to {owner.get_username()}" if owner is not None else "common"
-        request = _replace_open_request(
+        request = replace_open_request(
             contact,
             campaign,
             due_at=due_at,
             source=source,
             owner=owner,
             remarks=remarks,
-            explanation=f"Redial added by {who} for {_local_label(due_at, campaign.zone)}, {whose}",
+            explanation=f"Redial added by {who} for {local_label(due_at, campaign.zone)}, {whose}",
             created_by=created_by,
             now=now,
         )
-        _mark_scheduled(contact)
+        mark_scheduled(contact)
     return request
 
 
@@ -174,10 +175,9 @@ def cancel_redial(request: RedialRequest, *, by, reason: str = "") -> RedialRequ
         Contact.objects.select_for_update().filter(pk=request.contact_id).first()
         locked = _lock_open_request(request)
         who = user_label(by)
-        locked.status = RedialRequest.CANCELLED
-        locked.closed_at = now
-        locked.close_reason = (f"cancelled by {who}" + (f": {reason}" if reason else ""))[:CLOSE_REASON_MAX]
-        locked.save(update_fields=["status", "closed_at", "close_reason", "updated_at"])
+        close_reason = (f"cancelled by {who}" + (f": {reason}" if reason else ""))[:CLOSE_REASON_MAX]
+        RedialRequest.objects.filter(pk=locked.pk).close(RedialRequest.CANCELLED, close_reason, now)
+        locked.refresh_from_db(fields=["status", "closed_at", "close_reason", "updated_at"])
         contact = locked.contact
         if contact.status == Contact.SCHEDULED:
             contact.status = Contact.PENDING
@@ -195,19 +195,16 @@ def reschedule_redial(request: RedialRequest, *, due_at: datetime, by, now: date
         locked = _lock_open_request(request, CHANGEABLE_REQUEST_STATUSES)
         check_redial(campaign=locked.campaign, contact=locked.contact, due_at=due_at, now=now)
         who = user_label(by)
-        locked.explanation = _append_line(
+        explanation = append_line(
             locked.explanation,
-            f"Rescheduled by {who} from {_local_label(locked.due_at, locked.campaign.zone)} "
-            f"to {_local_label(due_at, locked.campaign.zone)}",
+            f"Rescheduled by {who} from {local_label(locked.due_at, locked.campaign.zone)} "
+            f"to {local_label(due_at, locked.campaign.zone)}",
         )
-        locked.due_at = due_at
-        locked.status = RedialRequest.SCHEDULED
-        locked.queue_opening_at = None
-        locked.claim_token = None
-        locked.claimed_at = None
-        locked.lease_expires_at = None
-        locked.save(
-            update_fields=[
+        RedialRequest.objects.filter(pk=locked.pk).release(
+            due_at=due_at, explanation=explanation, queue_opening_at=None
+        )
+        locked.refresh_from_db(
+            fields=[
                 "due_at",
                 "status",
                 "explanation",
@@ -230,7 +227,7 @@ def reassign_redial(request: RedialRequest, *, owner, by) -> RedialRequest:
         who = user_label(by)
         target = owner.get_username() if owner is not None else "common (any agent)"
         locked.owner = owner
-        locked.explanation = _append_line(locked.explanation, f"Reassigned by {who} to {target}")
+        locked.explanation = append_line(locked.explanation, f"Reassigned by {who} to {target}")
         locked.save(update_fields=["owner", "explanation", "updated_at"])
     return locked
 
@@ -252,13 +249,19 @@ def expire_personal_redials(*, now: datetime | None = None) -> int:
                 campaign=campaign, owner__isnull=False, status__in=CHANGEABLE_REQUEST_STATUSES, due_at__lt=limit
             )
             for request in stale.select_related("owner"):
-                request.explanation = _append_line(
+                request.explanation = append_line(
                     request.explanation,
                     f"{request.owner.get_username()} did not take it within "
-                    f"{campaign.personal_redial_grace_minutes} min of {_local_label(request.due_at, campaign.zone)}: "
+                    f"{campaign.personal_redial_grace_minutes} min of {local_label(request.due_at, campaign.zone)}: "
                     "now common",
                 )
                 request.owner = None
                 request.save(update_fields=["owner", "explanation", "updated_at"])
                 handed_over += 1
     return handed_over
+
+
+def take_for_agent(request_id: int, statuses, now: datetime) -> bool:
+    """The request goes into an agent's hands (dialing, no lease: the sweeper leaves it alone) if it still
+    has one of `statuses`; False when another agent took it first."""
+    return bool(RedialRequest.objects.filter(pk=request_id, status__in=statuses).start_dialing(claimed_at=now))

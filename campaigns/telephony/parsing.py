@@ -1,6 +1,6 @@
 """Turn each provider's callback into one `ParsedEvent`: plain values, validated, no database access.
 
-Every function here raises `WebhookError(400, ..., field)` for a value it cannot use, naming the field as the
+Every function here raises `JsonError(400, ..., field)` for a value it cannot use, naming the field as the
 provider spells it, so the answer tells the sender exactly what to fix. Values are bounded to what the
 columns hold (PostgreSQL refuses NUL characters and integers past 2**31), so nothing that passes here can
 fail later at the database.
@@ -8,16 +8,17 @@ fail later at the database.
 
 from __future__ import annotations
 
-import json
-import math
 import re
 import zoneinfo
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
+from typing import Annotated, Any
 
-from campaigns.telephony.errors import WebhookError
+import pydantic
+
+from retryadmin.lib.jsonapi import JsonError, check_fields, refuse
 
 TWILIO, OZONETEL, SIP = "twilio", "ozonetel", "sip"
 
@@ -67,21 +68,21 @@ def _text(data: Mapping, name: str, *, required: bool = False, max_length: int =
     value = data.get(name)
     if value is None or value == "":
         if required:
-            raise WebhookError(400, f"{name} is required.", name)
+            raise JsonError(400, f"{name} is required.", name)
         return ""
     if isinstance(value, bool) or not isinstance(value, str | int):
-        raise WebhookError(400, f"{name} must be a string.", name)
+        raise JsonError(400, f"{name} must be a string.", name)
     text = str(value).strip()
     if required and not text:
-        raise WebhookError(400, f"{name} is required.", name)
+        raise JsonError(400, f"{name} is required.", name)
     if len(text) > max_length:
-        raise WebhookError(400, f"{name} is longer than {max_length} characters.", name)
+        raise JsonError(400, f"{name} is longer than {max_length} characters.", name)
     if CONTROL_CHARS.search(text):
-        raise WebhookError(400, f"{name} contains control characters.", name)
+        raise JsonError(400, f"{name} contains control characters.", name)
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:
-        raise WebhookError(400, f"{name} is not valid text (lone surrogate).", name)
+        raise JsonError(400, f"{name} is not valid text (lone surrogate).", name)
     return text
 
 
@@ -90,21 +91,21 @@ def _integer(data: Mapping, name: str, *, low: int, high: int, required: bool = 
     value = data.get(name)
     if value is None or value == "":
         if required:
-            raise WebhookError(400, f"{name} is required.", name)
+            raise JsonError(400, f"{name} is required.", name)
         return None
     if isinstance(value, bool):
-        raise WebhookError(400, f"{name} must be a whole number.", name)
+        raise JsonError(400, f"{name} must be a whole number.", name)
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     if isinstance(value, str):
         stripped = value.strip()
         if not re.fullmatch(r"[+-]?\d{1,19}", stripped):
-            raise WebhookError(400, f"{name} must be a whole number, not {value[:40]!r}.", name)
+            raise JsonError(400, f"{name} must be a whole number, not {value[:40]!r}.", name)
         value = int(stripped)
     if not isinstance(value, int):
-        raise WebhookError(400, f"{name} must be a whole number.", name)
+        raise JsonError(400, f"{name} must be a whole number.", name)
     if not low <= value <= high:
-        raise WebhookError(400, f"{name} must be between {low} and {high}.", name)
+        raise JsonError(400, f"{name} must be between {low} and {high}.", name)
     return value
 
 
@@ -114,11 +115,11 @@ def _duration(data: Mapping, name: str, *, required: bool = False) -> int | None
     if isinstance(value, str) and ":" in value:
         match = HHMMSS.match(value.strip())
         if not match:
-            raise WebhookError(400, f"{name} must be seconds or HH:MM:SS, not {value[:40]!r}.", name)
+            raise JsonError(400, f"{name} must be seconds or HH:MM:SS, not {value[:40]!r}.", name)
         hours, minutes, seconds = (int(part or 0) for part in match.groups())
         total = hours * 3600 + minutes * 60 + seconds
         if total > MAX_DURATION_SECONDS:
-            raise WebhookError(400, f"{name} must be between 0 and {MAX_DURATION_SECONDS} seconds.", name)
+            raise JsonError(400, f"{name} must be between 0 and {MAX_DURATION_SECONDS} seconds.", name)
         return total
     return _integer(data, name, low=0, high=MAX_DURATION_SECONDS, required=required)
 
@@ -128,9 +129,9 @@ def _bounded(moment: datetime, name: str) -> datetime:
     try:
         moment = moment.astimezone(UTC)
     except OverflowError:  # e.g. 9999-12-31 23:59 at UTC-12, or 0001-01-01 00:00 at UTC+14
-        raise WebhookError(400, f"{name} is not a plausible time.", name) from None
+        raise JsonError(400, f"{name} is not a plausible time.", name) from None
     if not 2000 <= moment.year <= 2999:
-        raise WebhookError(400, f"{name} is not a plausible time.", name)
+        raise JsonError(400, f"{name} is not a plausible time.", name)
     return moment
 
 
@@ -145,7 +146,7 @@ def _iso_datetime(data: Mapping, name: str, *, naive_zone: str = "UTC") -> datet
     try:
         moment = datetime.fromisoformat(text.replace("Z", "+00:00") if text.endswith("Z") else text)
     except ValueError:
-        raise WebhookError(400, f"{name} must be an ISO-8601 time such as 2026-03-01T10:15:00+00:00.", name)
+        raise JsonError(400, f"{name} must be an ISO-8601 time such as 2026-03-01T10:15:00+00:00.", name)
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=zoneinfo.ZoneInfo(naive_zone))
     return _bounded(moment, name)
@@ -164,11 +165,11 @@ def _rfc2822(data: Mapping, name: str) -> datetime | None:
     except (TypeError, ValueError, IndexError, OverflowError):
         moment = None
     if moment is None:
-        raise WebhookError(400, f"{name} must be an RFC 2822 time such as 'Mon, 16 Aug 2010 03:45:01 +0000'.", name)
+        raise JsonError(400, f"{name} must be an RFC 2822 time such as 'Mon, 16 Aug 2010 03:45:01 +0000'.", name)
     written_year = RFC2822_YEAR.search(text)
     if written_year and int(written_year.group(1)) != moment.year:
         # The parser reads years below 100 as 19xx/20xx: "01 Jan 0001" would pass as 2001.
-        raise WebhookError(400, f"{name} is not a plausible time.", name)
+        raise JsonError(400, f"{name} is not a plausible time.", name)
     if moment.tzinfo is None:  # "-0000" means UTC with no claim about local time.
         moment = moment.replace(tzinfo=UTC)
     return _bounded(moment, name)
@@ -185,62 +186,62 @@ def _span(
     return started_at, ended_at
 
 
-def load_json_object(body: bytes) -> dict:
-    """The body as a JSON object; raises WebhookError(400) for anything else."""
-    try:
-        data = json.loads(body.decode("utf-8"), parse_constant=_refuse_constant)
-    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
-        raise WebhookError(400, f"The body is not valid JSON: {str(exc)[:120]}", "")
-    if not isinstance(data, dict):
-        raise WebhookError(400, "The body must be a JSON object.", "")
-    _check_storable(data, "")
-    return data
-
-
-def _check_storable(value, path: str) -> None:
-    """Refuse what JSON allows but no column or JSON document stores: NUL bytes and lone surrogates in text
-    (keys too), numbers too large for a float (1e999 reads as infinity). Raises WebhookError naming the field
-    by its path ("custom_fields.plan[0]")."""
-    if isinstance(value, dict):
-        for key, item in value.items():
-            where = f"{path}.{key}" if path else key
-            reason = _unstorable_text(key)
-            if reason:
-                field = path or _printable(key)
-                raise WebhookError(400, f"A key of {field} {reason}.", field)
-            _check_storable(item, where)
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            _check_storable(item, f"{path}[{index}]")
-    elif isinstance(value, str):
-        reason = _unstorable_text(value)
-        if reason:
-            raise WebhookError(400, f"{path} {reason}.", path)
-    elif isinstance(value, float) and not math.isfinite(value):
-        raise WebhookError(400, f"{path} is a number too large to store.", path)
-
-
-def _unstorable_text(text: str) -> str | None:
-    if "\x00" in text:
-        return "contains a NUL byte"
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return "is not valid text (a lone surrogate)"
-    return None
-
-
-def _printable(text: str) -> str:
-    return text.encode("utf-8", "replace").decode("utf-8").replace("\x00", "\\0")[:100]
-
-
-def _refuse_constant(name: str):
-    raise ValueError(f"{name} is not a number JSON allows")
-
-
 def request_id_from_query(query: Mapping, name: str = "request") -> int | None:
     """The redial request id in a callback URL's query string (?request=<id>); None when absent."""
     return _integer(query, name, low=1, high=MAX_REQUEST_ID)
+
+
+# --- JSON bodies: pydantic models whose fields are read by the readers above --------------------------------
+
+
+def _read(reader: Callable[..., object], **options) -> pydantic.BeforeValidator:
+    """A field read by `reader(data, name, **options)`; the reader's refusal becomes the field's error.
+    A time field's zone for values without offset comes from the validation context's "zone"."""
+
+    def validate(value, info: pydantic.ValidationInfo):
+        extra = {"naive_zone": (info.context or {}).get("zone", "UTC")} if reader is _iso_datetime else {}
+        try:
+            return reader({info.field_name: value}, info.field_name, **options, **extra)
+        except JsonError as error:
+            raise refuse(error.message) from None
+
+    return pydantic.BeforeValidator(validate)
+
+
+def _answered(data: Mapping, name: str) -> bool:
+    if not isinstance(data.get(name), bool):
+        raise JsonError(400, f"{name} is required and must be true or false.", name)
+    return data[name]
+
+
+# Absent fields are read too (as None): a required one says so in its own words.
+_ALWAYS = pydantic.Field(default=None, validate_default=True)
+
+
+class SipBody(pydantic.BaseModel):
+    """The generic SIP callback's JSON. Other keys are ignored."""
+
+    call_id: Annotated[Any, _read(_text, required=True, max_length=MAX_CALL_ID)] = _ALWAYS
+    sip_code: Annotated[Any, _read(_integer, low=100, high=699)] = None
+    q850_cause: Annotated[Any, _read(_integer, low=0, high=127)] = None
+    answered: Annotated[Any, _read(_answered)] = _ALWAYS
+    duration: Annotated[Any, _read(_duration, required=True)] = _ALWAYS
+    started_at: Annotated[Any, _read(_iso_datetime)] = None
+    request: Annotated[Any, _read(_integer, low=1, high=MAX_REQUEST_ID)] = None
+
+
+class OzonetelBody(pydantic.BaseModel):
+    """Ozonetel's post-call JSON (its own key names). Validated with context {"zone": for times without
+    offset}. Other keys are ignored."""
+
+    monitorUCID: Annotated[Any, _read(_text, required=True, max_length=MAX_CALL_ID)] = _ALWAYS  # noqa: N815
+    CustomerStatus: Annotated[Any, _read(_text)] = _ALWAYS  # noqa: N815
+    DialStatus: Annotated[Any, _read(_text)] = _ALWAYS  # noqa: N815
+    Disposition: Annotated[Any, _read(_text, max_length=200)] = None  # noqa: N815  (kept in the raw body)
+    Duration: Annotated[Any, _read(_duration)] = None  # noqa: N815
+    StartTime: Annotated[Any, _read(_iso_datetime)] = None  # noqa: N815
+    EndTime: Annotated[Any, _read(_iso_datetime)] = None  # noqa: N815
+    UUI: Annotated[Any, _read(_text, max_length=200)] = _ALWAYS  # noqa: N815
 
 
 # --- providers ---------------------------------------------------------------------------------------------
@@ -302,22 +303,17 @@ def parse_ozonetel(data: Mapping, *, zone: str) -> ParsedEvent:
     The redial request may be named in the UUI field as "request=<id>" (the dialer passes it when it
     places the call); any other UUI is the customer's own and is ignored.
     """
-    call_id = _text(data, "monitorUCID", required=True, max_length=MAX_CALL_ID)
-    customer_status = _text(data, "CustomerStatus")
-    dial_status = _text(data, "DialStatus")
+    body = check_fields(OzonetelBody, data, context={"zone": zone})
+    call_id, customer_status, dial_status = body.monitorUCID, body.CustomerStatus, body.DialStatus
     if not customer_status and not dial_status:
-        raise WebhookError(400, "CustomerStatus (or DialStatus) is required.", "CustomerStatus")
-    _text(data, "Disposition", max_length=200)  # validated only: the raw body keeps it for reports
-    duration = _duration(data, "Duration")
-    started_at = _iso_datetime(data, "StartTime", naive_zone=zone)
-    ended_at = _iso_datetime(data, "EndTime", naive_zone=zone)
+        raise JsonError(400, "CustomerStatus (or DialStatus) is required.", "CustomerStatus")
+    duration, started_at, ended_at = body.Duration, body.StartTime, body.EndTime
     if started_at and ended_at and ended_at < started_at:
-        raise WebhookError(400, "EndTime is before StartTime.", "EndTime")
+        raise JsonError(400, "EndTime is before StartTime.", "EndTime")
     if duration is None and started_at and ended_at:
         duration = min(int((ended_at - started_at).total_seconds()), MAX_DURATION_SECONDS)
     started_at, ended_at = _span(started_at, ended_at, duration)
-    uui = _text(data, "UUI", max_length=200)
-    match = UUI_REQUEST.match(uui)
+    match = UUI_REQUEST.match(body.UUI)
     keys = tuple((OZONETEL, raw) for raw in (customer_status, dial_status) if raw)
     return ParsedEvent(
         provider=OZONETEL,
@@ -335,18 +331,12 @@ def parse_ozonetel(data: Mapping, *, zone: str) -> ParsedEvent:
 
 def parse_sip(data: Mapping) -> ParsedEvent:
     """The generic SIP callback: {call_id, sip_code | q850_cause, answered, duration, started_at?, request?}."""
-    call_id = _text(data, "call_id", required=True, max_length=MAX_CALL_ID)
-    sip_code = _integer(data, "sip_code", low=100, high=699)
-    q850 = _integer(data, "q850_cause", low=0, high=127)
+    body = check_fields(SipBody, data)
+    call_id, sip_code, q850, duration = body.call_id, body.sip_code, body.q850_cause, body.duration
     if sip_code is None and q850 is None:
-        raise WebhookError(400, "sip_code or q850_cause is required.", "sip_code")
-    answered = data.get("answered")
-    if not isinstance(answered, bool):
-        raise WebhookError(400, "answered is required and must be true or false.", "answered")
-    duration = _duration(data, "duration", required=True)
-    started_at = _iso_datetime(data, "started_at")
-    request_id = _integer(data, "request", low=1, high=MAX_REQUEST_ID)
-    started_at, ended_at = _span(started_at, None, duration)
+        raise JsonError(400, "sip_code or q850_cause is required.", "sip_code")
+    request_id = body.request
+    started_at, ended_at = _span(body.started_at, None, duration)
     keys = []
     if sip_code is not None:
         keys.append(("sip", str(sip_code)))

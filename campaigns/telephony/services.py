@@ -3,12 +3,12 @@
 Every authenticated delivery is first written raw (`store_event`, its own committed write, so a callback is
 never lost even when processing fails), then processed in one transaction (`process_event`): the call is
 matched to its redial request or attempt, the raw status mapped to an outcome, and the attempt recorded
-through `campaigns.services.record_attempt`, which schedules the retry. The event ends as processed,
+through `campaigns.services.attempts.record_attempt`, which schedules the retry. The event ends as processed,
 duplicate, progress, unmapped, rejected or failed, with the reason in `error`.
 
 Idempotency: an attempt is unique on (provider, call id), and every event of a call takes the contact's row
 lock before it decides anything (progress events in `_process`, final ones in `record_attempt`; the order
-campaigns.services uses: contact, then campaign, then redial requests), so retried, duplicated and reordered
+campaigns.services use: contact, then campaign, then redial requests), so retried, duplicated and reordered
 deliveries of a call serialize and create one attempt and one retry.
 
 Replays: a callback whose own time is older than REPLAY_WINDOW is refused with 409 before anything is
@@ -33,8 +33,8 @@ from django.utils import timezone
 from campaigns.models import Attempt, Contact, RedialRequest, WebhookEvent
 from campaigns.services import attempts as attempt_services
 from campaigns.telephony import parsing
-from campaigns.telephony.errors import WebhookError
 from campaigns.telephony.parsing import ParsedEvent
+from retryadmin.lib.jsonapi import JsonError, load_json_object
 from strategies.models import Outcome
 from strategies.services import fallback_outcome, resolve_outcome
 
@@ -97,9 +97,9 @@ def check_fresh(parsed: ParsedEvent, *, now: datetime | None = None) -> None:
     time_field = {parsing.TWILIO: "Timestamp", parsing.OZONETEL: "EndTime", parsing.SIP: "started_at"}[parsed.provider]
     if parsed.event_at < now - REPLAY_WINDOW:
         hours = int(REPLAY_WINDOW.total_seconds() // 3600)
-        raise WebhookError(409, f"The event is older than the {hours} h replay window; it is refused.", time_field)
+        raise JsonError(409, f"The event is older than the {hours} h replay window; it is refused.", time_field)
     if parsed.event_at > now + FUTURE_TOLERANCE:
-        raise WebhookError(400, "The event's time is in the future.", time_field)
+        raise JsonError(400, "The event's time is in the future.", time_field)
 
 
 # --- storing -----------------------------------------------------------------------------------------------
@@ -125,7 +125,7 @@ def store_event(delivery: Delivery, parsed: ParsedEvent | None = None) -> Webhoo
     )
 
 
-def reject_event(event: WebhookEvent, error: WebhookError) -> EventResult:
+def reject_event(event: WebhookEvent, error: JsonError) -> EventResult:
     """Mark a stored event rejected with the reason, and return the answer the sender gets."""
     _finish(event, WebhookEvent.REJECTED, error=error.message)
     return EventResult(event, error.status, error.message, error.field)
@@ -153,12 +153,12 @@ def parse_stored(event: WebhookEvent) -> ParsedEvent:
     if event.provider == parsing.TWILIO:
         query = urlsplit((event.headers or {}).get(REQUEST_URI_HEADER, "")).query
         return parsing.parse_twilio(QueryDict(event.body), QueryDict(query))
-    data = parsing.load_json_object(event.body.encode("utf-8"))
+    data = load_json_object(event.body.encode("utf-8"))
     if event.provider == parsing.OZONETEL:
         return parsing.parse_ozonetel(data, zone=settings.OZONETEL_TIME_ZONE)
     if event.provider == parsing.SIP:
         return parsing.parse_sip(data)
-    raise WebhookError(400, f"Unknown provider {event.provider!r}.", "provider")
+    raise JsonError(400, f"Unknown provider {event.provider!r}.", "provider")
 
 
 # --- processing --------------------------------------------------------------------------------------------
@@ -207,7 +207,7 @@ def _find_request(parsed: ParsedEvent) -> RedialRequest | None:
     if parsed.request_id is not None:
         request = requests.filter(pk=parsed.request_id).first()
         if request is None:
-            raise WebhookError(404, f"Unknown redial request {parsed.request_id}.", "request")
+            raise JsonError(404, f"Unknown redial request {parsed.request_id}.", "request")
         return request
     return requests.filter(provider_call_id=parsed.call_id).order_by("-id").first()
 
@@ -221,12 +221,12 @@ def process_event(event: WebhookEvent, parsed: ParsedEvent | None = None) -> Eve
     if parsed is None:
         try:
             parsed = parse_stored(event)
-        except WebhookError as exc:
+        except JsonError as exc:
             return reject_event(event, exc)
     try:
         with transaction.atomic():
             return _process(event, parsed)
-    except WebhookError as exc:
+    except JsonError as exc:
         return reject_event(event, exc)
     except ValidationError as exc:
         message = "; ".join(exc.messages)
@@ -251,7 +251,7 @@ def _process(event: WebhookEvent, parsed: ParsedEvent) -> EventResult:
         attempt = _existing_attempt(parsed.provider, parsed.call_id)
         if attempt is None:
             field = CALL_ID_FIELDS[parsed.provider]
-            raise WebhookError(
+            raise JsonError(
                 404, f"Unknown call {parsed.call_id!r}: no redial request or attempt has this call id.", field
             )
         _finish(event, WebhookEvent.DUPLICATE, error="The call is already recorded.", attempt=attempt)
@@ -340,7 +340,7 @@ def reprocess_events(events: QuerySet[WebhookEvent] | list[WebhookEvent]) -> int
 def _remap(event: WebhookEvent) -> int:
     try:
         parsed = parse_stored(event)
-    except WebhookError:
+    except JsonError:
         return 0
     outcome, _key = resolve(parsed)
     if outcome is None or event.attempt_id is None:

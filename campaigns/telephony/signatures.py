@@ -1,27 +1,21 @@
 """Who sent a callback: Twilio's X-Twilio-Signature, and HMAC-SHA256 of the raw body for the others.
 
-Each check raises `WebhookError(403, ..., header)` and is made before anything is stored, so a forged
+Each check raises `JsonError(403, ..., header)` and is made before anything is stored, so a forged
 request leaves no trace but the log line.
 """
 
 from __future__ import annotations
 
-import hmac
-
 from django.conf import settings
 from twilio.request_validator import RequestValidator
 
-from campaigns.dispatch.dialers import sign
-from campaigns.telephony.errors import WebhookError
+from retryadmin.lib.jsonapi import JsonError
+from retryadmin.lib.signing import signature_matches
 
 TWILIO_HEADER = "X-Twilio-Signature"
 OZONETEL_HEADER = "X-Ozonetel-Signature"
 OZONETEL_ACCOUNT_HEADER = "X-Ozonetel-Account"
 SIP_HEADER = "X-RetryAdmin-Signature"
-
-
-# The same "sha256=<hex HMAC-SHA256>" scheme signs what we send to dialers and what SIP/Ozonetel send us.
-body_signature = sign
 
 
 def check_twilio(request) -> None:
@@ -33,23 +27,21 @@ def check_twilio(request) -> None:
     token = settings.TWILIO_AUTH_TOKEN
     if not token:
         # An empty key would make every signature computed with an empty key valid.
-        raise WebhookError(403, "Twilio callbacks are refused: TWILIO_AUTH_TOKEN is not configured.", TWILIO_HEADER)
+        raise JsonError(403, "Twilio callbacks are refused: TWILIO_AUTH_TOKEN is not configured.", TWILIO_HEADER)
     signature = request.headers.get(TWILIO_HEADER, "")
     if not signature:
-        raise WebhookError(403, f"The {TWILIO_HEADER} header is missing.", TWILIO_HEADER)
+        raise JsonError(403, f"The {TWILIO_HEADER} header is missing.", TWILIO_HEADER)
     if not signature.isascii():
-        raise WebhookError(403, f"The {TWILIO_HEADER} header does not match the request.", TWILIO_HEADER)
+        raise JsonError(403, f"The {TWILIO_HEADER} header does not match the request.", TWILIO_HEADER)
     if not RequestValidator(token).validate(request.build_absolute_uri(), request.POST, signature):
-        raise WebhookError(403, f"The {TWILIO_HEADER} header does not match the request.", TWILIO_HEADER)
+        raise JsonError(403, f"The {TWILIO_HEADER} header does not match the request.", TWILIO_HEADER)
 
 
 def _check_body_hmac(body: bytes, header_value: str, secret: str, header: str) -> None:
     if not header_value:
-        raise WebhookError(403, f"The {header} header is missing.", header)
-    expected = body_signature(body, secret).encode("ascii")
-    given = header_value.strip().lower().encode("utf-8", "replace")
-    if not hmac.compare_digest(expected, given):
-        raise WebhookError(403, f"The {header} header does not match the body.", header)
+        raise JsonError(403, f"The {header} header is missing.", header)
+    if not signature_matches(body, header_value, secret):
+        raise JsonError(403, f"The {header} header does not match the body.", header)
 
 
 def check_ozonetel(request, body: bytes) -> str:
@@ -57,10 +49,10 @@ def check_ozonetel(request, body: bytes) -> str:
     account id."""
     account = request.headers.get(OZONETEL_ACCOUNT_HEADER, "").strip()
     if not account:
-        raise WebhookError(403, f"The {OZONETEL_ACCOUNT_HEADER} header is missing.", OZONETEL_ACCOUNT_HEADER)
+        raise JsonError(403, f"The {OZONETEL_ACCOUNT_HEADER} header is missing.", OZONETEL_ACCOUNT_HEADER)
     secret = (settings.OZONETEL_WEBHOOK_SECRETS or {}).get(account, "")
     if not secret:
-        raise WebhookError(403, f"Unknown Ozonetel account {account[:60]!r}.", OZONETEL_ACCOUNT_HEADER)
+        raise JsonError(403, f"Unknown Ozonetel account {account[:60]!r}.", OZONETEL_ACCOUNT_HEADER)
     _check_body_hmac(body, request.headers.get(OZONETEL_HEADER, ""), secret, OZONETEL_HEADER)
     return account
 
@@ -69,5 +61,5 @@ def check_sip(request, body: bytes) -> None:
     """Validate X-RetryAdmin-Signature with SIP_WEBHOOK_SECRET."""
     secret = settings.SIP_WEBHOOK_SECRET
     if not secret:
-        raise WebhookError(403, "SIP callbacks are refused: SIP_WEBHOOK_SECRET is not configured.", SIP_HEADER)
+        raise JsonError(403, "SIP callbacks are refused: SIP_WEBHOOK_SECRET is not configured.", SIP_HEADER)
     _check_body_hmac(body, request.headers.get(SIP_HEADER, ""), secret, SIP_HEADER)

@@ -11,17 +11,12 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.conf import settings
-from django.contrib.auth.decorators import login_not_required
-from django.core.exceptions import DisallowedHost, RequestDataTooBig, SuspiciousOperation
 from django.http import HttpRequest, JsonResponse
-from django.views.decorators.csrf import csrf_exempt
 
 from campaigns.telephony import parsing, services, signatures
-from campaigns.telephony.errors import WebhookError
-from retryadmin.lib import ratelimit
 from retryadmin.lib.clientaddress import client_address
+from retryadmin.lib.jsonapi import JsonError, check_envelope, json_endpoint, load_json_object
 
-MAX_BODY_BYTES = 64 * 1024
 FORM = "application/x-www-form-urlencoded"
 JSON = "application/json"
 # Headers kept with each stored event: enough to audit who sent it and to parse it again.
@@ -39,35 +34,6 @@ KEPT_HEADERS = (
     signatures.OZONETEL_HEADER,
     signatures.SIP_HEADER,
 )
-
-
-def check_envelope(request: HttpRequest, content_type: str, scope: str = "webhooks") -> bytes:
-    """The raw body, once method, rate (counted per client address within `scope`), size and content
-    type pass; raises WebhookError otherwise. The lead-intake API shares it."""
-    if request.method != "POST":
-        raise WebhookError(405, "Only POST is allowed.", "method", {"Allow": "POST"})
-    verdict = ratelimit.hit(scope, client_address(request) or "unknown", limit=settings.WEBHOOK_RATE_LIMIT_PER_MINUTE)
-    if not verdict.allowed:
-        raise WebhookError(
-            429,
-            f"More than {verdict.limit} requests a minute from this address; retry in {verdict.retry_after} s.",
-            "",
-            {"Retry-After": str(verdict.retry_after)},
-        )
-    declared = request.META.get("CONTENT_LENGTH") or "0"
-    if not declared.strip().isdigit():
-        raise WebhookError(400, "Content-Length must be a whole number.", "Content-Length")
-    if int(declared) > MAX_BODY_BYTES:
-        raise WebhookError(413, f"The body is larger than {MAX_BODY_BYTES} bytes.", "Content-Length")
-    if request.content_type != content_type:
-        raise WebhookError(415, f"Content-Type must be {content_type}.", "Content-Type")
-    try:
-        body = request.body
-    except RequestDataTooBig:
-        raise WebhookError(413, f"The body is larger than {MAX_BODY_BYTES} bytes.", "Content-Length")
-    if len(body) > MAX_BODY_BYTES:
-        raise WebhookError(413, f"The body is larger than {MAX_BODY_BYTES} bytes.", "Content-Length")
-    return body
 
 
 def _delivery(request: HttpRequest, provider: str, body: bytes) -> services.Delivery:
@@ -89,22 +55,14 @@ def _receive(
     authenticate: Callable[[HttpRequest, bytes], object],
     parse: Callable[[HttpRequest, bytes], parsing.ParsedEvent],
 ) -> JsonResponse:
+    body = check_envelope(request, content_type)
+    authenticate(request, body)
     try:
-        body = check_envelope(request, content_type)
-        authenticate(request, body)
-        try:
-            parsed, problem = parse(request, body), None
-        except WebhookError as exc:
-            parsed, problem = None, exc
-        if parsed is not None:
-            services.check_fresh(parsed)
-    except WebhookError as exc:
-        return exc.response()
-    except DisallowedHost:
-        return WebhookError(400, "The Host header is not one this site serves.", "Host").response()
-    except SuspiciousOperation as exc:  # e.g. too many form fields
-        return WebhookError(400, f"The request is malformed: {exc}", "").response()
-
+        parsed, problem = parse(request, body), None
+    except JsonError as exc:
+        parsed, problem = None, exc
+    if parsed is not None:
+        services.check_fresh(parsed)
     event = services.store_event(_delivery(request, provider, body), parsed)
     result = services.reject_event(event, problem) if problem else services.process_event(event, parsed)
     return JsonResponse(result.payload(), status=result.http_status)
@@ -115,15 +73,14 @@ def _parse_twilio(request: HttpRequest, body: bytes) -> parsing.ParsedEvent:
 
 
 def _parse_ozonetel(request: HttpRequest, body: bytes) -> parsing.ParsedEvent:
-    return parsing.parse_ozonetel(parsing.load_json_object(body), zone=settings.OZONETEL_TIME_ZONE)
+    return parsing.parse_ozonetel(load_json_object(body), zone=settings.OZONETEL_TIME_ZONE)
 
 
 def _parse_sip(request: HttpRequest, body: bytes) -> parsing.ParsedEvent:
-    return parsing.parse_sip(parsing.load_json_object(body))
+    return parsing.parse_sip(load_json_object(body))
 
 
-@csrf_exempt
-@login_not_required
+@json_endpoint
 def twilio_status(request: HttpRequest) -> JsonResponse:
     """Twilio's voice status callback (StatusCallback, form-encoded, X-Twilio-Signature)."""
     return _receive(
@@ -131,15 +88,13 @@ def twilio_status(request: HttpRequest) -> JsonResponse:
     )
 
 
-@csrf_exempt
-@login_not_required
+@json_endpoint
 def ozonetel(request: HttpRequest) -> JsonResponse:
     """Ozonetel's post-call callback (JSON, X-Ozonetel-Account + X-Ozonetel-Signature)."""
     return _receive(request, parsing.OZONETEL, JSON, signatures.check_ozonetel, _parse_ozonetel)
 
 
-@csrf_exempt
-@login_not_required
+@json_endpoint
 def sip(request: HttpRequest) -> JsonResponse:
     """A generic SIP/Q.850 call result from Asterisk or FreeSWITCH (JSON, X-RetryAdmin-Signature)."""
     return _receive(request, parsing.SIP, JSON, signatures.check_sip, _parse_sip)

@@ -6,7 +6,9 @@ from django import forms
 
 from campaigns.models import Campaign
 from campaigns.queries import callback_list
-from campaigns.queries.reports import AgentChoiceField, agent_users, decode_cursor, zone_of
+from campaigns.queries.reports import AgentChoiceField, agent_users
+from retryadmin.lib.localtime import local, zone_of
+from retryadmin.lib.paging import decode_cursor
 
 
 class CallbackFilterForm(forms.Form):
@@ -69,8 +71,8 @@ class RescheduleForm(forms.Form):
 
     @classmethod
     def initial_for(cls, instant: datetime, zone: str) -> dict:
-        local = instant.astimezone(zone_of(zone))
-        return {"date": local.date(), "time": local.time().replace(second=0, microsecond=0)}
+        local_instant = local(instant, zone)
+        return {"date": local_instant.date(), "time": local_instant.time().replace(second=0, microsecond=0)}
 
 
 class ReassignForm(forms.Form):

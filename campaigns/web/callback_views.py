@@ -14,10 +14,10 @@ from django.views.decorators.http import require_http_methods
 
 from campaigns.models import RedialRequest
 from campaigns.queries import callback_list
-from campaigns.queries.reports import zone_of
 from campaigns.services.contacts import RedialRefused
 from campaigns.services.redials import CHANGEABLE_REQUEST_STATUSES, cancel_redial, reassign_redial, reschedule_redial
 from campaigns.web.callback_forms import CallbackFilterForm, CancelForm, ReassignForm, RescheduleForm
+from retryadmin.lib.localtime import local
 
 VIEW_PERMISSION = "campaigns.view_redialrequest"
 CHANGE_PERMISSION = "campaigns.change_redialrequest"
@@ -79,7 +79,7 @@ def _render_action(request, redial: RedialRequest, action: str, form, status: in
         "redial": redial,
         "action": action,
         "form": form,
-        "due_local": redial.due_at.astimezone(zone_of(redial.campaign.zone)),
+        "due_local": local(redial.due_at, redial.campaign.zone),
         "owner": callback_list.owner_name(redial.owner),
         "relative": callback_list.relative(redial.due_at, timezone.now()),
         "next": _back_url(request),
@@ -131,8 +131,8 @@ def callback_reschedule(request, pk: int):
     except ValidationError as error:
         messages.error(request, f"Not rescheduled: {_error_text(error)}")
         return redirect(_back_url(request))
-    local = updated.due_at.astimezone(zone_of(zone))
-    messages.success(request, f"Callback to {redial.contact} moved to {local:%a %d %b %Y %H:%M} ({zone}).")
+    due_local = local(updated.due_at, zone)
+    messages.success(request, f"Callback to {redial.contact} moved to {due_local:%a %d %b %Y %H:%M} ({zone}).")
     return redirect(_back_url(request))
 
 

@@ -1,7 +1,6 @@
 """Forms of the campaign, contact and import screens. They parse and validate; services act."""
 
 import zoneinfo
-from datetime import datetime
 from functools import lru_cache
 
 from django import forms
@@ -16,6 +15,7 @@ from campaigns.web.formfields import (
     keep_secret_when_blank,
     show_secret_masked,
 )
+from retryadmin.lib.localtime import local, zone_of
 from strategies.models import Strategy
 
 WEEKDAY_NAMES = dict(WEEKDAY_CHOICES)
@@ -166,11 +166,10 @@ class CampaignForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         campaign = self.instance
         if campaign.pk:
-            local = zoneinfo.ZoneInfo(campaign.zone)
             for name in ("starts_at", "ends_at"):
-                value = getattr(campaign, name)
+                value = local(getattr(campaign, name), campaign.zone)
                 # Naive local values: the datetime-local input shows the campaign's wall clock.
-                self.initial[name] = value.astimezone(local).replace(tzinfo=None) if value else None
+                self.initial[name] = value.replace(tzinfo=None) if value else None
             if campaign.dial_plan_id:
                 self.initial["telephony_strategy"] = campaign.dial_plan.telephony_strategy_id
                 self.initial["business_strategy"] = campaign.dial_plan.business_strategy_id
@@ -197,7 +196,7 @@ class CampaignForm(forms.ModelForm):
             value = cleaned.get(name)
             if value is not None and zone:
                 # The field read the wall clock in UTC (the active zone); re-read it in the campaign's.
-                cleaned[name] = timezone.make_aware(value.replace(tzinfo=None), zoneinfo.ZoneInfo(zone))
+                cleaned[name] = timezone.make_aware(value.replace(tzinfo=None), zone_of(zone))
         if (
             cleaned.get("dialer_backend") == Campaign.DIALER_WEBHOOK
             and not cleaned.get("dialer_url")
@@ -326,7 +325,3 @@ def business_hour_initial(campaign: Campaign) -> list[dict]:
 
 def holiday_initial(campaign: Campaign) -> list[dict]:
     return [{"date": h.date, "name": h.name} for h in campaign.holidays.all()]
-
-
-def local_now(zone: str) -> datetime:
-    return timezone.now().astimezone(zoneinfo.ZoneInfo(zone))

@@ -5,6 +5,7 @@ from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 
 from campaigns.queries import reports
+from retryadmin.lib.paging import decode_cursor, encode_cursor
 
 REPORT_PERMISSION = "campaigns.view_report"
 
@@ -22,7 +23,7 @@ def call_report(request):
     if not form.is_valid():
         return render(request, "campaigns/call_report.html", context)
     raw_cursor = request.GET.get("after", "")
-    cursor = reports.decode_cursor(raw_cursor)
+    cursor = decode_cursor(raw_cursor)
     if raw_cursor and cursor is None:
         form.add_error(None, "This page link is damaged; showing the first page.")
     qs = reports.filter_attempts(form.cleaned_data)
@@ -42,7 +43,7 @@ def call_report(request):
             }
             for a in rows
         ],
-        next_cursor=reports.encode_cursor(next_cursor) if next_cursor else "",
+        next_cursor=encode_cursor(next_cursor) if next_cursor else "",
         is_first_page=cursor is None,
         data=form.cleaned_data,
     )

@@ -4,8 +4,9 @@ import pytest
 from django.template import Context, Template
 
 from campaigns.admin import paging as admin_paging
-from campaigns.admin.paging import CappedCount, CappedCountPaginator
+from campaigns.admin.paging import CappedCountPaginator
 from campaigns.models import Contact
+from retryadmin.lib.paging import CappedCount
 
 from .conftest import changelist
 

@@ -37,6 +37,12 @@ def test_create_contact_derives_the_zone_and_normalises_spaces(campaign):
     assert contact.status == Contact.PENDING
 
 
+def test_create_contact_reads_a_00_prefix_as_the_csv_import_does(campaign):
+    # One rule for every way a number comes in: 00 is the international prefix, as "+".
+    contact = create_contact(campaign=campaign, phone="0044 20 7123 4567")
+    assert contact.phone == "+442071234567" and contact.zone == "Europe/London"
+
+
 def test_create_contact_keeps_an_explicit_zone(campaign):
     contact = create_contact(campaign=campaign, phone="+12125551234", zone="America/Chicago")
     assert contact.zone == "America/Chicago"

@@ -9,11 +9,12 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from campaigns.models import Attempt, Campaign, Contact, RedialRequest
+from campaigns.services import contacts as contact_services
 from campaigns.services import redials as redial_services
 from campaigns.services import scheduling
 from strategies import engine
 from wrapup.models import AgentSession
-from wrapup.services.sessions import _lock_session, _set_state
+from wrapup.services.sessions import lock_session, set_state
 
 # Redial requests an agent may take: made ready by dispatch, or due and not yet swept up by it.
 TAKEABLE_REQUEST_STATUSES = (RedialRequest.READY, RedialRequest.SCHEDULED)
@@ -40,7 +41,7 @@ def allocate_next_call(agent, *, now: datetime | None = None) -> Contact | None:
     # Overdue personal redials past their campaign's grace become common before anyone looks.
     redial_services.expire_personal_redials(now=now)
     with transaction.atomic():
-        session = _lock_session(agent)
+        session = lock_session(agent)
         campaign = session.campaign
         if session.state != AgentSession.READY or campaign is None:
             return None
@@ -51,7 +52,7 @@ def allocate_next_call(agent, *, now: datetime | None = None) -> Contact | None:
         if picked is None:
             return None
         contact, request = picked
-        _set_state(
+        set_state(
             session,
             AgentSession.IN_CALL,
             now,
@@ -140,20 +141,10 @@ class _Picker:
                 )
                 if request is None:
                     return None
-                # The call is in this agent's hands now: no lease, the sweeper leaves it alone.
-                won = RedialRequest.objects.filter(pk=request_id, status__in=TAKEABLE_REQUEST_STATUSES).update(
-                    status=RedialRequest.DIALING,
-                    claimed_at=self.now,
-                    lease_expires_at=None,
-                    updated_at=self.now,
-                )
-                if not won:
+                if not redial_services.take_for_agent(request_id, TAKEABLE_REQUEST_STATUSES, self.now):
                     return None
                 request.status = RedialRequest.DIALING
-            won = Contact.objects.filter(pk=contact_id, status__in=TAKEABLE_CONTACT_STATUSES).update(
-                status=Contact.IN_CALL, status_reason="", updated_at=self.now
-            )
-            if not won:
+            if not contact_services.take_for_call(contact_id, TAKEABLE_CONTACT_STATUSES, self.now):
                 # Someone else took the contact between our read and this UPDATE: undo the request claim.
                 transaction.set_rollback(True)
                 return None

@@ -2,7 +2,7 @@
 
 Each action is one transaction and locks the agent's AgentSession row first (select_for_update), then
 contact rows, then redial request rows: the same order as campaigns.services, so they never deadlock.
-Scheduling is never decided here: attempts go through `campaigns.services.record_attempt`, retries
+Scheduling is never decided here: attempts go through `campaigns.services.attempts.record_attempt`, retries
 through `schedule_retry` / `redial_from_call_result`, manual redials through `add_redial`.
 """
 
@@ -18,12 +18,13 @@ from django.utils import timezone
 
 from campaigns.models import Attempt, Contact, RedialRequest
 from campaigns.services import attempts as attempt_services
+from campaigns.services import contacts as contact_services
 from campaigns.services import redials as redial_services
 from strategies import engine
 from strategies.models import AutoClassification, CallResult, Outcome
 from wrapup.models import AgentSession
 from wrapup.services.allocation import allocate_next_call
-from wrapup.services.sessions import ActionRefused, _lock_session, _set_state
+from wrapup.services.sessions import ActionRefused, lock_session, set_state
 
 logger = logging.getLogger(__name__)
 
@@ -87,7 +88,7 @@ def simulate_call_end(
     if isinstance(duration_seconds, bool) or not isinstance(duration_seconds, int) or duration_seconds < 0:
         raise ValidationError({"duration_seconds": "The duration must be a whole number of seconds, 0 or more."})
     with transaction.atomic():
-        session = _lock_session(session.agent)
+        session = lock_session(session.agent)
         if session.state != AgentSession.IN_CALL or session.current_contact_id is None:
             raise ActionRefused("You have no call to end.")
         contact = session.current_contact
@@ -109,9 +110,8 @@ def simulate_call_end(
         if attempt.contact.status == Contact.WRAP_UP:
             start_wrap_up(session, attempt, now=now)
             return CallEnded(attempt, True, None, None, None)
-        attempt.wrap_up_ended_at = now
-        attempt.save(update_fields=["wrap_up_ended_at"])
-        _set_state(
+        attempt_services.end_wrap_up_without_result(attempt, now)
+        set_state(
             session,
             AgentSession.READY,
             now,
@@ -129,11 +129,11 @@ def start_wrap_up(session: AgentSession, attempt: Attempt, *, now: datetime | No
     the campaign's timeout is 0). Raises ActionRefused unless the agent is in call."""
     now = now or timezone.now()
     with transaction.atomic():
-        session = _lock_session(session.agent)
+        session = lock_session(session.agent)
         if session.state != AgentSession.IN_CALL:
             raise ActionRefused("Only a call can be wrapped up.")
         timeout = session.campaign.acw_timeout_seconds
-        _set_state(
+        set_state(
             session,
             AgentSession.WRAP_UP,
             now,
@@ -146,7 +146,7 @@ def start_wrap_up(session: AgentSession, attempt: Attempt, *, now: datetime | No
 
 
 def _lock_wrap_up(agent, attempt: Attempt | None) -> AgentSession:
-    session = _lock_session(agent)
+    session = lock_session(agent)
     if session.state != AgentSession.WRAP_UP or session.current_attempt_id is None:
         raise ActionRefused("You are not in wrap-up: this call's wrap-up is over.")
     if attempt is not None and attempt.pk != session.current_attempt_id:
@@ -165,9 +165,7 @@ def choose_call_result(
         raise ValidationError({"call_result": f"{call_result.name} is no longer offered."})
     with transaction.atomic():
         session = _lock_wrap_up(agent, attempt)
-        locked = Attempt.objects.select_for_update().get(pk=session.current_attempt_id)
-        locked.call_result = call_result
-        locked.save(update_fields=["call_result"])
+        attempt_services.set_call_result(attempt, call_result)
         if session.campaign.requires_end_wrap_up:
             return None
     return end_wrap_up(session, call_result=call_result, pause_after=pause_after, now=now)
@@ -209,28 +207,19 @@ def end_wrap_up(
             result = auto_classification_for(attempt.outcome)
         if result is None and not by_system:
             raise ValidationError({"call_result": "Choose a call result before ending wrap-up."})
-        attempt.call_result = result
-        attempt.wrap_up_ended_at = now
-        attempt.save(update_fields=["call_result", "wrap_up_ended_at"])
+        attempt_services.set_call_result(attempt, result, wrap_up_ended_at=now)
         # A final result ends the contact (rule 1) even when the agent added a redial before choosing it:
         # schedule_retry closes the contact and cancels that redial.
         is_final = result is not None and result.handling == "final"
         manual = None if is_final else open_redial_for(attempt.contact)
         if manual is not None:
-            attempt.decision_reason = engine.REASON_RETRY
-            attempt.decision_explanation = f"Redial added in wrap-up: {manual.explanation}"
-            attempt.next_attempt_at = manual.due_at
-            attempt.save(update_fields=["decision_reason", "decision_explanation", "next_attempt_at"])
-            contact = Contact.objects.select_for_update().get(pk=attempt.contact_id)
-            if contact.status == Contact.WRAP_UP:
-                contact.status = Contact.SCHEDULED
-                contact.save(update_fields=["status", "updated_at"])
+            attempt_services.keep_agent_redial(attempt, manual)
             redial = manual
-        elif result is not None and result.handling in ("redial", "instant"):
+        elif result is not None and result.handling in engine.SELF_REDIALLING:
             redial = attempt_services.redial_from_call_result(attempt, agent=session.agent, now=now)
         else:
             redial = attempt_services.schedule_retry(attempt, now=now)
-        _set_state(
+        set_state(
             session,
             AgentSession.PAUSED if pause_after else AgentSession.READY,
             now,
@@ -299,10 +288,7 @@ def update_contact_notes(agent, contact: Contact, notes: str) -> Contact:
     if len(notes) > NOTES_MAX_LENGTH:
         raise ValidationError({"notes": f"Notes may have at most {NOTES_MAX_LENGTH} characters."})
     with transaction.atomic():
-        session = _lock_session(agent)
+        session = lock_session(agent)
         if session.current_contact_id != contact.pk:
             raise ActionRefused("You can only change the notes of the customer you are calling.")
-        locked = Contact.objects.select_for_update().get(pk=contact.pk)
-        locked.notes = notes
-        locked.save(update_fields=["notes", "updated_at"])
-    return locked
+        return contact_services.update_notes(contact, notes)
