@@ -8,9 +8,11 @@ from unittest import mock
 import pytest
 from django.http import StreamingHttpResponse
 
-from campaigns.models import Attempt, Campaign, Contact
+from campaigns.models import Attempt
 from campaigns.queries import reports
+from campaigns.web import report_forms
 from strategies.models import CallResult, Outcome
+from tests.factories import AttemptFactory, CampaignFactory
 
 pytestmark = pytest.mark.django_db
 URL = "/campaigns/report/"
@@ -21,12 +23,12 @@ DAY = {"date_from": "2026-03-10", "date_to": "2026-03-10"}
 
 @pytest.fixture
 def mumbai(db):
-    return Campaign.objects.create(name="Mumbai upgrades", zone="Asia/Kolkata")
+    return CampaignFactory(name="Mumbai upgrades", zone="Asia/Kolkata")
 
 
 @pytest.fixture
 def new_york(db):
-    return Campaign.objects.create(name="NY renewals", zone="America/New_York")
+    return CampaignFactory(name="NY renewals", zone="America/New_York")
 
 
 @pytest.fixture
@@ -41,18 +43,13 @@ def no_answer():
 
 @pytest.fixture
 def make_attempt(db, no_answer):
-    counter = {"n": 0}
+    """make_attempt(campaign, started_at, outcome=no answer, custom_fields=None, **attempt fields): a new
+    contact's first attempt."""
 
     def _make(campaign, started_at, outcome=None, custom_fields=None, **extra):
-        counter["n"] += 1
-        n = counter["n"]
-        contact = Contact.objects.create(
-            campaign=campaign, name=f"Customer {n}", phone=f"+4477008{n:05d}", custom_fields=custom_fields or {}
-        )
-        return Attempt.objects.create(
-            contact=contact,
-            campaign=campaign,
-            number=1,
+        return AttemptFactory(
+            contact__campaign=campaign,
+            contact__custom_fields=custom_fields or {},
             started_at=started_at,
             outcome=outcome or no_answer,
             **extra,
@@ -167,7 +164,7 @@ def test_summary_counts_attempts_connected_and_rate_in_one_query(
         make_attempt(mumbai, at)
     make_attempt(mumbai, at, outcome=connected, duration_seconds=120)
     make_attempt(mumbai, datetime(2026, 3, 12, 8, 0, tzinfo=UTC), outcome=connected)  # outside the range
-    form = reports.ReportFilterForm({**DAY, "campaign": mumbai.pk})
+    form = report_forms.ReportFilterForm({**DAY, "campaign": mumbai.pk})
     assert form.is_valid()
     qs = reports.filter_attempts(form.cleaned_data)
     with django_assert_num_queries(1):
@@ -198,7 +195,7 @@ def test_summary_refuses_bad_filters_and_other_personas(client, supervisor, agen
 
 
 def test_no_dates_means_the_last_seven_local_days():
-    form = reports.ReportFilterForm({}, today=date(2026, 3, 10))
+    form = report_forms.ReportFilterForm({}, today=date(2026, 3, 10))
     assert form.is_valid()
     assert (form.cleaned_data["date_from"], form.cleaned_data["date_to"]) == (date(2026, 3, 4), date(2026, 3, 10))
 

@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from campaigns.models import Contact, ImportJob, LeadSubmission, WebhookEvent
 from tests.webhooks import conftest as hooks
-from tests.webhooks.conftest import post_ozonetel, post_sip, post_twilio, twilio_params
+from tests.webhooks.helpers import post_ozonetel, post_sip, post_twilio, twilio_params
 
 # The webhook tests' fixtures: signing secrets, a campaign open around the clock, dialed requests.
 webhook_settings = hooks.webhook_settings

@@ -12,7 +12,7 @@ from campaigns.dispatch import claim
 from campaigns.dispatch import dial as dialing
 from campaigns.models import Campaign, RedialRequest
 from retryadmin.lib import outbound
-from tests.dispatch.factories import make_campaign, make_requests
+from tests.factories import ALL_DAY, CampaignFactory, RedialRequestFactory
 
 REFUSED = [
     "http://127.0.0.1/dial",
@@ -122,10 +122,10 @@ class Stub:
 
 
 def _dial(url):
-    campaign = make_campaign(
-        name=url, dialing_mode=Campaign.AUTO_DIAL, dialer_backend=Campaign.DIALER_WEBHOOK, dialer_url=url
+    campaign = CampaignFactory(
+        hours=ALL_DAY, dialing_mode=Campaign.AUTO_DIAL, dialer_backend=Campaign.DIALER_WEBHOOK, dialer_url=url
     )
-    (request,) = make_requests(campaign, 1)
+    (request,) = RedialRequestFactory.create_bulk_with_contacts(1, campaign=campaign, due=True)
     claim.claim_due()
     request.refresh_from_db()
     outcome = dialing.dial_claimed(request.id, str(request.claim_token))
