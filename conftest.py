@@ -10,6 +10,7 @@ import os
 import shutil
 import tempfile
 
+import hypothesis
 import pytest
 
 # Sync Playwright keeps an event loop marked as running in the test thread (FACTS.md).
@@ -18,6 +19,12 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 os.environ.setdefault("CELERY_BROKER_DIR", tempfile.mkdtemp(prefix="retryadmin-broker-"))
 
 CHROMIUM_PATH = "/usr/bin/chromium"
+
+# HYPOTHESIS_PROFILE=ci (set by .ci/run) makes the generated-input tests of tests/security try many more
+# examples (tests/security/fuzzing.py); "dev" is the quick default of `make test`.
+hypothesis.settings.register_profile("dev", deadline=None)
+hypothesis.settings.register_profile("ci", deadline=None, print_blob=True)
+hypothesis.settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 
 
 def services_required() -> bool:

@@ -14,6 +14,8 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 
+from retryadmin.lib import outbound
+from strategies import limits
 from strategies.models import CallResult, Outcome, Strategy, Unit
 
 
@@ -171,14 +173,33 @@ class Campaign(models.Model):
             errors["ends_at"] = "The campaign must end after it starts."
         if self.daily_attempts and self.max_attempts and self.daily_attempts > self.max_attempts:
             errors["daily_attempts"] = "Daily attempts cannot exceed the maximum attempts."
+        errors.update(self._limit_errors())
         if (
             self.dialing_mode == self.DialingMode.AUTO_DIAL
             and self.dialer_backend == self.DialerBackend.WEBHOOK
             and not self.dialer_url
         ):
             errors["dialer_url"] = "A webhook dialer needs the dialer's URL."
+        elif self.dialer_url:
+            try:
+                outbound.check_url(self.dialer_url)
+            except outbound.OutboundURLRefused as refusal:
+                errors["dialer_url"] = str(refusal)
         if errors:
             raise ValidationError(errors)
+
+    def _limit_errors(self) -> dict[str, str]:
+        """{field: message} for every setting past what the scheduling engine accepts (strategies.limits)."""
+        errors = {}
+        for name, (largest, what) in limits.CAMPAIGN_LIMITS.items():
+            value = getattr(self, name)
+            if value is not None and value > largest:
+                label = self._meta.get_field(name).verbose_name
+                errors[name] = f"The {label} may be at most {largest:,} {what}."
+        amount, unit = self.redial_delay_amount, self.redial_delay_unit
+        if amount is not None and limits.delay_too_long(amount, unit):
+            errors["redial_delay_amount"] = f"The redial delay may be at most {limits.MAX_DELAY_TEXT}."
+        return errors
 
 
 class BusinessHourWindow(models.Model):

@@ -11,3 +11,10 @@ class RetryAdminConfig(AppConfig):
         from retryadmin.lib.personas import sync_personas_after_migrate
 
         post_migrate.connect(sync_personas_after_migrate, sender=self)
+
+        # The admin registered every ModelAdmin in its own ready(), which runs first (INSTALLED_APPS order).
+        from django.contrib import admin
+
+        from retryadmin.lib.admininput import guard_admin_site
+
+        guard_admin_site(admin.site)

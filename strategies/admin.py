@@ -27,12 +27,12 @@ class SystemRowAdminMixin:
         actions.pop("delete_selected", None)
         return actions
 
-    @admin.action(description="Disable the selected rows")
+    @admin.action(description="Disable the selected rows", permissions=["change"])
     def disable_rows(self, request, queryset):
         count = queryset.update(is_active=False)
         self.message_user(request, f"Disabled {count} row{pluralize(count)}.", messages.SUCCESS)
 
-    @admin.action(description="Enable the selected rows")
+    @admin.action(description="Enable the selected rows", permissions=["change"])
     def enable_rows(self, request, queryset):
         count = queryset.update(is_active=True)
         self.message_user(request, f"Enabled {count} row{pluralize(count)}.", messages.SUCCESS)

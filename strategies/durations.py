@@ -9,12 +9,12 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
 
+# A delay longer than MAX_DELAY_SECONDS is a typo, and would overflow datetime arithmetic near year 9999.
+from .limits import MAX_DELAY_SECONDS, UNIT_SECONDS
+
 UNITS = ("s", "m", "h", "d")
-UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 _UNIT_NAMES = {"s": "second", "m": "minute", "h": "hour", "d": "day"}
 _DELAY_RE = re.compile(r"([0-9]+)([smhd])")
-# A delay longer than this is a typo, and would overflow datetime arithmetic near year 9999.
-MAX_DELAY_SECONDS = 10 * 366 * 86400
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 
 from .durations import add_delay
 from .engine import AttemptRecord, Calendar, is_allowed_at, next_allowed_at
+from .limits import MAX_QUEUE_SPACING_SECONDS
 
 __all__ = ["first_queue_slot", "next_queue_slot", "plan_queue_slot"]
 
@@ -63,6 +64,8 @@ def next_queue_slot(
         raise ValueError("previous_slot_at must be an aware datetime")
     if spacing_seconds < 0:
         raise ValueError("spacing_seconds must not be negative")
+    if spacing_seconds > MAX_QUEUE_SPACING_SECONDS:
+        raise ValueError(f"spacing_seconds must be at most {MAX_QUEUE_SPACING_SECONDS}")
     candidate = previous_slot_at.astimezone(UTC) + timedelta(seconds=spacing_seconds)
     return _allowed_from(calendar, candidate, attempts, contact_zone)
 

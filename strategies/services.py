@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count, ProtectedError
 
-from .durations import MAX_DELAY_SECONDS, UNIT_SECONDS, Delay, resolve_wall_time
+from .durations import Delay, resolve_wall_time
 from .engine import (
     AttemptRecord,
     Calendar,
@@ -21,6 +21,7 @@ from .engine import (
     Window,
     decide,
 )
+from .limits import MAX_DELAY_SECONDS, MAX_DELAY_TEXT, MAX_LADDER_STEPS, UNIT_SECONDS
 from .models import CallResult, LadderStep, Outcome, ProviderMapping, Strategy, StrategyRule, Unit
 
 FALLBACK_OUTCOME_CODE = "platform.customer_call_failed"
@@ -98,7 +99,7 @@ def check_delay(amount: int | None, unit: str) -> None:
     if unit not in UNIT_SECONDS:
         raise ValidationError({"unit": "Choose seconds, minutes, hours or days."})
     if amount * UNIT_SECONDS[unit] > MAX_DELAY_SECONDS:
-        raise ValidationError({"amount": "That is more than 10 years: enter a shorter delay."})
+        raise ValidationError({"amount": f"That is more than {MAX_DELAY_TEXT}: enter a shorter delay."})
 
 
 def check_rule_key(kind: str, outcome: Outcome | None, call_result: CallResult | None) -> None:
@@ -144,6 +145,8 @@ def duplicate_rule_rows(kind: str, keys: Sequence[Outcome | CallResult | None]) 
 def check_ladder_steps(amounts: Sequence[int | None]) -> list[tuple[int, str]]:
     """(row index, message) for every step that can never be used: a ladder stops at its first "No retry"."""
     problems = []
+    if len(amounts) > MAX_LADDER_STEPS:
+        problems.append((MAX_LADDER_STEPS, f"A ladder has at most {MAX_LADDER_STEPS} steps: remove the ones after it."))
     stop = next((i for i, amount in enumerate(amounts) if amount is None), None)
     if stop is not None:
         for index in range(stop + 1, len(amounts)):

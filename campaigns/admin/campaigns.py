@@ -1,10 +1,18 @@
 """Admin of campaigns, dial plans and import jobs."""
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 
 from campaigns.models import BusinessHourWindow, Campaign, DialPlan, Holiday, ImportJob
-from campaigns.web.formfields import MinuteOfDayField
+from campaigns.services import campaigns as campaign_services
+from campaigns.web.formfields import (
+    MinuteOfDayField,
+    WriteOnlySecretInput,
+    keep_secret_when_blank,
+    show_secret_masked,
+)
+from campaigns.web.forms import SECRET_FIELDS
+from retryadmin.lib.masking import mask_secret
 
 
 class BusinessHourWindowForm(forms.ModelForm):
@@ -42,6 +50,18 @@ class CampaignAdminForm(forms.ModelForm):
     class Meta:
         model = Campaign
         fields = "__all__"  # noqa: DJ007 - the admin narrows it through its fieldsets
+        widgets = {name: WriteOnlySecretInput() for name in SECRET_FIELDS}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in SECRET_FIELDS:
+            show_secret_masked(self, name)
+
+    def clean_dialer_secret(self):
+        return keep_secret_when_blank(self, "dialer_secret")
+
+    def clean_lead_api_key(self):
+        return keep_secret_when_blank(self, "lead_api_key")
 
 
 @admin.register(Campaign)
@@ -85,6 +105,36 @@ class CampaignAdmin(admin.ModelAdmin):
             },
         ),
     ]
+    actions = ["rotate_lead_api_keys"]
+
+    def get_fieldsets(self, request, obj=None):
+        """Who may not change the campaign sees its secrets masked: the form's fields would show them read-only
+        in full."""
+        fieldsets = super().get_fieldsets(request, obj)
+        if self.has_change_permission(request, obj) or (obj is None and self.has_add_permission(request)):
+            return fieldsets
+        masked = {name: f"{name}_masked" for name in SECRET_FIELDS}
+        return [
+            (title, {**options, "fields": tuple(masked.get(field, field) for field in options["fields"])})
+            for title, options in fieldsets
+        ]
+
+    def get_readonly_fields(self, request, obj=None):
+        return (*super().get_readonly_fields(request, obj), "dialer_secret_masked", "lead_api_key_masked")
+
+    @admin.display(description="dialer secret")
+    def dialer_secret_masked(self, obj):
+        return mask_secret(obj.dialer_secret)
+
+    @admin.display(description="lead API key")
+    def lead_api_key_masked(self, obj):
+        return mask_secret(obj.lead_api_key)
+
+    @admin.action(description="Rotate the lead API key of the selected campaigns", permissions=["change"])
+    def rotate_lead_api_keys(self, request, queryset):
+        for campaign, key in campaign_services.rotate_lead_api_keys(queryset):
+            # Shown this once (a message lives until it is displayed): the page never shows it again.
+            self.message_user(request, f"New lead API key of {campaign.name}: {key}", messages.SUCCESS)
 
 
 @admin.register(ImportJob)

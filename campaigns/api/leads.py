@@ -136,38 +136,46 @@ def _lead_body(submission: LeadSubmission) -> dict:
 def intake_lead(campaign: Campaign, fields: LeadBody, payload: dict) -> tuple[LeadSubmission, bool]:
     """Record one lead: (submission, True) for a new one, (the earlier submission, False) for a repeat
     of its idempotency key. Raises JsonInvalid for a field the services refuse, LeadKeyReused for a key
-    that comes back with other fields."""
-    existing = LeadSubmission.objects.filter(campaign=campaign, idempotency_key=fields.idempotency_key).first()
-    if existing is not None:
-        return _same_lead(existing, payload), False
-    try:
-        with transaction.atomic():
-            contact = Contact.objects.filter(
-                campaign=campaign, phone=contact_services.normalise_phone(fields.phone)
-            ).first()
-            if contact is None:
-                contact = contact_services.create_contact(
+    that comes back with other fields.
+
+    Concurrent posts race twice: for the key (the same lead sent again at once) and for the contact (two
+    leads for one new phone). The loser of either race finds the winner's row on its second pass: the
+    earlier lead for its key, or the contact to queue its own lead for.
+    """
+    phone = contact_services.normalise_phone(fields.phone)
+    for last_pass in (False, True):
+        existing = LeadSubmission.objects.filter(campaign=campaign, idempotency_key=fields.idempotency_key).first()
+        if existing is not None:
+            return _same_lead(existing, payload), False
+        try:
+            with transaction.atomic():
+                contact = Contact.objects.filter(campaign=campaign, phone=phone).first()
+                if contact is None:
+                    contact = contact_services.create_contact(
+                        campaign=campaign,
+                        phone=fields.phone,
+                        name=fields.name,
+                        zone=fields.zone,
+                        custom_fields=fields.custom_fields,
+                    )
+                request = queue_services.queue_lead(campaign=campaign, contact=contact, remarks=fields.remarks)
+                submission = LeadSubmission.objects.create(
                     campaign=campaign,
-                    phone=fields.phone,
-                    name=fields.name,
-                    zone=fields.zone,
-                    custom_fields=fields.custom_fields,
+                    idempotency_key=fields.idempotency_key,
+                    contact=contact,
+                    redial_request=request,
+                    payload=payload,
                 )
-            request = queue_services.queue_lead(campaign=campaign, contact=contact, remarks=fields.remarks)
-            submission = LeadSubmission.objects.create(
-                campaign=campaign,
-                idempotency_key=fields.idempotency_key,
-                contact=contact,
-                redial_request=request,
-                payload=payload,
-            )
-    except IntegrityError:
-        # The same key posted twice at the same moment: the other post won; answer with its lead.
-        existing = LeadSubmission.objects.get(campaign=campaign, idempotency_key=fields.idempotency_key)
-        return _same_lead(existing, payload), False
-    except ValidationError as error:
-        raise JsonInvalid(_validation_errors(error), INVALID_LEAD) from None
-    return submission, True
+            return submission, True
+        except IntegrityError:
+            # Another post of the same key committed first: the next pass answers with its lead.
+            if last_pass:
+                raise
+        except ValidationError as error:
+            # "Already a contact": another lead created the phone's contact meanwhile; queue for it.
+            if last_pass or not Contact.objects.filter(campaign=campaign, phone=phone).exists():
+                raise JsonInvalid(_validation_errors(error), INVALID_LEAD) from None
+    raise AssertionError("unreachable: the last pass returns or raises")
 
 
 class LeadKeyReused(Exception):

@@ -20,6 +20,7 @@ import requests
 from django.conf import settings
 from django.utils.module_loading import import_string
 
+from retryadmin.lib import outbound
 from retryadmin.lib.signing import body_signature
 
 logger = logging.getLogger(__name__)
@@ -102,6 +103,11 @@ class WebhookDialer:
     def dial(self, job: DialJob) -> DialResult:
         if not job.dialer_url:
             raise DialerError("the campaign's webhook dialer has no URL")
+        # Checked again here: the name may resolve elsewhere now than when the campaign was saved.
+        try:
+            outbound.check_url(job.dialer_url)
+        except outbound.OutboundURLRefused as refusal:
+            raise DialerError(f"webhook dialer refused: {refusal}") from refusal
         body = webhook_body(job)
         headers = {"Content-Type": "application/json", "User-Agent": "RetryAdmin-dispatch/1"}
         if job.dialer_secret:
@@ -122,16 +128,24 @@ class WebhookDialer:
                     data=body,
                     headers=headers,
                     timeout=(min(self.connect_timeout, remaining), min(self.read_timeout, remaining)),
+                    allow_redirects=False,
                 )
             except requests.RequestException as exc:
-                error = f"{type(exc).__name__}: {exc}"[:500]
+                # The exception's text may quote the dialer's answer: only its kind is kept.
+                error = f"{type(exc).__name__}"
                 continue
             if 200 <= response.status_code < 300:
                 return DialResult(provider_call_id=_call_id(response))
-            error = f"HTTP {response.status_code}: {response.text[:200]}"
+            # The body is the dialer's (or whatever answered): never stored or shown.
+            error = (
+                f"HTTP {response.status_code}: {_STATUS_MESSAGES.get(response.status_code // 100, 'unexpected answer')}"
+            )
             if response.status_code != 429 and response.status_code < 500:
                 break
-        raise DialerError(f"webhook dialer {job.dialer_url} failed after {attempt + 1} tries: {error}")
+        raise DialerError(f"webhook dialer failed after {attempt + 1} tries: {error}")
+
+
+_STATUS_MESSAGES = {3: "redirect not followed", 4: "the dialer refused the call", 5: "the dialer failed"}
 
 
 def _call_id(response) -> str:

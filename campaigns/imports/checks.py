@@ -46,6 +46,12 @@ class RowChecker:
         # as well as its prefix, so a prefix cache could give a neighbour's zone.
         return self._derive_zone(phone, self.campaign.zone)
 
+    def _field_of(self, index: int) -> str:
+        """The name a row error gives column `index`: phone, name, zone, or the custom field's header."""
+        columns = self.columns
+        named = {columns.phone: "phone", columns.name: "name", columns.zone: "zone"}
+        return named.get(index) or dict(columns.custom).get(index) or columns.headers[index]
+
     def check(self, row: int, cells: list[str]) -> tuple[GoodRow | None, list[RowError]]:
         columns = self.columns
         if len(cells) > self.width and any(c.strip() for c in cells[self.width :]):
@@ -53,6 +59,15 @@ class RowChecker:
                 RowError(row, "row", f"The row has {len(cells)} values but the header has {self.width} columns.")
             ]
         cells = cells + [""] * (self.width - len(cells))
+        # A NUL byte past the upload's first 8 KB (where the file-type sniff looks) reaches the rows: no text
+        # column stores one, so the row is refused by name instead of failing the whole chunk's insert.
+        nul_errors = [
+            RowError(row, self._field_of(index), "The value contains a NUL byte (\\0); remove it.")
+            for index, cell in enumerate(cells[: self.width])
+            if "\x00" in cell
+        ]
+        if nul_errors:
+            return None, nul_errors
         errors = []
         phone, message = check_phone(cells[columns.phone])
         if message:

@@ -40,6 +40,7 @@ from campaigns.imports.reading import (
 from campaigns.imports.writer import ImportStopped, _Run, insert_contacts, insert_skipping_taken
 from campaigns.models import Campaign, ImportJob
 from campaigns.queries.counts import forget_counts
+from retryadmin.lib.csvcells import neutralise_row
 
 logger = logging.getLogger(__name__)
 
@@ -248,4 +249,5 @@ def write_error_report(job: ImportJob, out) -> None:
     writer = csv.writer(out)
     writer.writerow(["row", "field", "message"])
     for error in job.errors:
-        writer.writerow([error.get("row"), error.get("field"), error.get("message")])
+        # The field and message quote the uploaded file: a cell of it may be a formula.
+        writer.writerow(neutralise_row([error.get("row"), error.get("field"), error.get("message")]))

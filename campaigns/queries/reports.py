@@ -13,6 +13,7 @@ from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
 from campaigns.models import Attempt, Campaign
+from retryadmin.lib.csvcells import neutralise_row
 from retryadmin.lib.localtime import local, zone_of
 from retryadmin.lib.paging import Cursor, keyset_page
 from strategies.models import Outcome
@@ -219,20 +220,22 @@ def csv_lines(qs: QuerySet):
     yield writer.writerow(CSV_HEADER)
     for attempt in report_rows(qs).iterator(chunk_size=CSV_CHUNK_SIZE):
         yield writer.writerow(
-            [
-                local_started_at(attempt).strftime("%Y-%m-%d %H:%M:%S"),
-                attempt.campaign.zone,
-                attempt.campaign.name,
-                attempt.contact.name,
-                attempt.contact.phone,
-                attempt.number,
-                attempt.outcome.name,
-                attempt.outcome.code,
-                "yes" if attempt.outcome.is_connected else "no",
-                attempt.call_result.name if attempt.call_result else "",
-                agent_name(attempt.agent),
-                "" if attempt.duration_seconds is None else attempt.duration_seconds,
-                source_label(attempt),
-                utm_label(attempt),
-            ]
+            neutralise_row(
+                [
+                    local_started_at(attempt).strftime("%Y-%m-%d %H:%M:%S"),
+                    attempt.campaign.zone,
+                    attempt.campaign.name,
+                    attempt.contact.name,
+                    attempt.contact.phone,
+                    attempt.number,
+                    attempt.outcome.name,
+                    attempt.outcome.code,
+                    "yes" if attempt.outcome.is_connected else "no",
+                    attempt.call_result.name if attempt.call_result else "",
+                    agent_name(attempt.agent),
+                    "" if attempt.duration_seconds is None else attempt.duration_seconds,
+                    source_label(attempt),
+                    utm_label(attempt),
+                ]
+            )
         )

@@ -16,6 +16,18 @@ def generate_lead_api_key() -> str:
     return secrets.token_urlsafe(32)
 
 
+def rotate_lead_api_keys(campaigns) -> list[tuple[Campaign, str]]:
+    """Give each campaign a new lead API key; returns (campaign, new key) pairs, the only time a caller
+    sees the keys. The old keys stop working at once."""
+    rotated = []
+    with transaction.atomic():
+        for campaign in campaigns:
+            campaign.lead_api_key = generate_lead_api_key()
+            campaign.save(update_fields=["lead_api_key", "updated_at"])
+            rotated.append((campaign, campaign.lead_api_key))
+    return rotated
+
+
 def dial_plan_for(telephony: Strategy | None, business: Strategy | None) -> DialPlan | None:
     """The dial plan holding exactly this pair of strategies, created when none does yet.
 

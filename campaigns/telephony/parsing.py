@@ -126,7 +126,10 @@ def _duration(data: Mapping, name: str, *, required: bool = False) -> int | None
 
 def _bounded(moment: datetime, name: str) -> datetime:
     """`moment` in UTC, refused when it is so far from today that date arithmetic on it could overflow."""
-    moment = moment.astimezone(UTC)
+    try:
+        moment = moment.astimezone(UTC)
+    except OverflowError:  # e.g. 9999-12-31 23:59 at UTC-12, or 0001-01-01 00:00 at UTC+14
+        raise JsonError(400, f"{name} is not a plausible time.", name) from None
     if not 2000 <= moment.year <= 2999:
         raise JsonError(400, f"{name} is not a plausible time.", name)
     return moment
@@ -149,6 +152,9 @@ def _iso_datetime(data: Mapping, name: str, *, naive_zone: str = "UTC") -> datet
     return _bounded(moment, name)
 
 
+RFC2822_YEAR = re.compile(r"\b(\d{1,4}) +\d{1,2}:\d{2}")
+
+
 def _rfc2822(data: Mapping, name: str) -> datetime | None:
     """Twilio's Timestamp ("Mon, 16 Aug 2010 03:45:01 +0000"); None when absent."""
     text = _text(data, name, max_length=64)
@@ -160,6 +166,10 @@ def _rfc2822(data: Mapping, name: str) -> datetime | None:
         moment = None
     if moment is None:
         raise JsonError(400, f"{name} must be an RFC 2822 time such as 'Mon, 16 Aug 2010 03:45:01 +0000'.", name)
+    written_year = RFC2822_YEAR.search(text)
+    if written_year and int(written_year.group(1)) != moment.year:
+        # The parser reads years below 100 as 19xx/20xx: "01 Jan 0001" would pass as 2001.
+        raise JsonError(400, f"{name} is not a plausible time.", name)
     if moment.tzinfo is None:  # "-0000" means UTC with no claim about local time.
         moment = moment.replace(tzinfo=UTC)
     return _bounded(moment, name)

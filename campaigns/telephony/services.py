@@ -34,7 +34,7 @@ from campaigns.models import Attempt, Contact, RedialRequest, WebhookEvent
 from campaigns.services import attempts as attempt_services
 from campaigns.telephony import parsing
 from campaigns.telephony.parsing import ParsedEvent
-from retryadmin.lib.jsonapi import JsonError
+from retryadmin.lib.jsonapi import JsonError, load_json_object
 from strategies.models import Outcome
 from strategies.services import fallback_outcome, resolve_outcome
 
@@ -153,7 +153,7 @@ def parse_stored(event: WebhookEvent) -> ParsedEvent:
     if event.provider == parsing.TWILIO:
         query = urlsplit((event.headers or {}).get(REQUEST_URI_HEADER, "")).query
         return parsing.parse_twilio(QueryDict(event.body), QueryDict(query))
-    data = parsing.load_json_object(event.body.encode("utf-8"))
+    data = load_json_object(event.body.encode("utf-8"))
     if event.provider == parsing.OZONETEL:
         return parsing.parse_ozonetel(data, zone=settings.OZONETEL_TIME_ZONE)
     if event.provider == parsing.SIP:

@@ -14,7 +14,7 @@ from django.conf import settings
 from django.http import HttpRequest, JsonResponse
 
 from campaigns.telephony import parsing, services, signatures
-from retryadmin.lib import ratelimit
+from retryadmin.lib.clientaddress import client_address
 from retryadmin.lib.jsonapi import JsonError, check_envelope, json_endpoint, load_json_object
 
 FORM = "application/x-www-form-urlencoded"
@@ -44,7 +44,7 @@ def _delivery(request: HttpRequest, provider: str, body: bytes) -> services.Deli
         body=body,
         content_type=request.META.get("CONTENT_TYPE", ""),
         headers=headers,
-        remote_addr=ratelimit.client_address(request),
+        remote_addr=client_address(request),
     )
 
 

@@ -64,7 +64,8 @@ def _tab_items(counts: dict | None) -> list[dict]:
 def _back_url(request) -> str:
     """Where to go after an action: the list page it came from, or the callbacks list."""
     target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+    # A path of this site only: redirect() would read anything else ("-1") as a view name to reverse.
+    if target.startswith("/") and url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
         return target
     return reverse("campaigns:callbacks")
 

@@ -54,3 +54,28 @@ class MinuteOfDayField(forms.Field):
             return parse_hhmm(str(value), allow_end_of_day=self.allow_end_of_day)
         except ValueError as error:
             raise ValidationError(str(error), code="invalid") from None
+
+
+class WriteOnlySecretInput(forms.PasswordInput):
+    """A secret's input that never renders the stored value: its placeholder shows it masked."""
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs={"autocomplete": "new-password", **(attrs or {})}, render_value=False)
+
+
+def keep_secret_when_blank(form: forms.ModelForm, name: str) -> str:
+    """The cleaned value of a write-only secret field: what was typed, or the stored value when the field
+    was left empty (the page never sends the stored value back)."""
+    typed = form.cleaned_data.get(name) or ""
+    if not typed and form.instance.pk:
+        return getattr(form.instance, name)
+    return typed
+
+
+def show_secret_masked(form: forms.ModelForm, name: str) -> None:
+    """Put the stored secret, masked, in the field's placeholder, and say how to keep or replace it."""
+    from retryadmin.lib.masking import mask_secret
+
+    stored = getattr(form.instance, name, "") if form.instance.pk else ""
+    if name in form.fields and stored:
+        form.fields[name].widget.attrs["placeholder"] = f"{mask_secret(stored)} (leave empty to keep it)"

@@ -9,11 +9,18 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
 from campaigns.models import WEEKDAY_CHOICES, Campaign, minutes_to_hhmm
-from campaigns.web.formfields import MinuteOfDayField
+from campaigns.web.formfields import (
+    MinuteOfDayField,
+    WriteOnlySecretInput,
+    keep_secret_when_blank,
+    show_secret_masked,
+)
 from retryadmin.lib.localtime import local, zone_of
 from strategies.models import Strategy
 
 WEEKDAY_NAMES = dict(WEEKDAY_CHOICES)
+# Shown masked, never sent back to the page: typed to replace, left empty to keep.
+SECRET_FIELDS = ("dialer_secret", "lead_api_key")
 
 
 @lru_cache(maxsize=1)
@@ -117,12 +124,15 @@ class CampaignForm(forms.ModelForm):
             "lead_api_key",
         ]
         widgets = {
-            "dialer_secret": forms.PasswordInput(render_value=True, attrs={"autocomplete": "new-password"}),
-            "lead_api_key": forms.TextInput(attrs={"class": "form-control font-monospace", "autocomplete": "off"}),
+            "dialer_secret": WriteOnlySecretInput(),
+            "lead_api_key": WriteOnlySecretInput(attrs={"class": "form-control font-monospace"}),
         }
         labels = {"dialer_url": "Dialer URL", "lead_api_key": "Lead API key", "max_attempts": "Maximum attempts"}
         help_texts = {
-            "lead_api_key": "Lead-intake API clients send this key. Left empty on a new campaign, one is generated.",
+            "lead_api_key": (
+                "Lead-intake API clients send this key. Left empty on a new campaign, one is generated; "
+                "on a saved one the key stays. Generate shows a new key once: copy it before saving."
+            ),
             "dialer_url": "Needed by the webhook dialer: due calls are POSTed here.",
             "dialer_secret": "Signs the webhook dialer's requests.",
         }
@@ -163,6 +173,8 @@ class CampaignForm(forms.ModelForm):
             if campaign.dial_plan_id:
                 self.initial["telephony_strategy"] = campaign.dial_plan.telephony_strategy_id
                 self.initial["business_strategy"] = campaign.dial_plan.business_strategy_id
+        for name in SECRET_FIELDS:
+            show_secret_masked(self, name)
 
     def fieldsets(self):
         """[(legend, [bound fields])] in the order the page shows them."""
@@ -170,6 +182,12 @@ class CampaignForm(forms.ModelForm):
 
     def clean_zone(self):
         return clean_zone_name(self.cleaned_data["zone"])
+
+    def clean_dialer_secret(self):
+        return keep_secret_when_blank(self, "dialer_secret")
+
+    def clean_lead_api_key(self):
+        return keep_secret_when_blank(self, "lead_api_key")
 
     def clean(self):
         cleaned = super().clean()

@@ -37,6 +37,12 @@ class OutcomeChoiceField(forms.ModelChoiceField):
         return f"{obj.name} ({obj.get_category_display()})"
 
 
+# Dates outside these have no calls, and at the ends of the calendar (0001-01-01, 9999-12-31) the local-day
+# bounds and the default range would leave what datetime can hold.
+EARLIEST_REPORT_DATE = date(2000, 1, 1)
+LATEST_REPORT_DATE = date(2999, 12, 31)
+
+
 class ReportFilterForm(forms.Form):
     campaign = forms.ModelChoiceField(Campaign.objects.only("id", "name", "zone"), required=False)
     date_from = forms.DateField(
@@ -65,6 +71,20 @@ class ReportFilterForm(forms.Form):
         self.fields["agent"].empty_label = "Any agent"
         # The agent list is a fresh query per form: agents join after the server starts.
         self.fields["agent"].queryset = agent_users()
+
+    def _clean_report_date(self, name: str) -> date | None:
+        value = self.cleaned_data.get(name)
+        if value is not None and not (EARLIEST_REPORT_DATE <= value <= LATEST_REPORT_DATE):
+            raise forms.ValidationError(
+                f"Choose a date between {EARLIEST_REPORT_DATE:%d %b %Y} and {LATEST_REPORT_DATE:%d %b %Y}."
+            )
+        return value
+
+    def clean_date_from(self):
+        return self._clean_report_date("date_from")
+
+    def clean_date_to(self):
+        return self._clean_report_date("date_to")
 
     def clean(self):
         data = super().clean()

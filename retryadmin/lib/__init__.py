@@ -1,1 +1,2 @@
-"""What every app shares (imports no app): JSON errors, rate limits, HMAC, paging, time display, phones, personas."""
+"""What every app shares (imports no app): JSON errors, rate limits, client address, HMAC, paging, time display,
+phones, personas, CSV cells."""

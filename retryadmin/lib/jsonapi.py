@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import json
+import math
 from collections.abc import Callable, Mapping
 from typing import TypeVar
 
@@ -21,6 +22,8 @@ from django.http import HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
 from retryadmin.lib import ratelimit
+from retryadmin.lib.clientaddress import client_address
+from retryadmin.lib.storable import printable, unstorable_reason
 
 MAX_BODY_BYTES = 64 * 1024
 
@@ -67,9 +70,7 @@ def check_envelope(request: HttpRequest, content_type: str, scope: str = "webhoo
     type pass; raises JsonError otherwise. Webhooks and the lead API share it."""
     if request.method != "POST":
         raise JsonError(405, "Only POST is allowed.", "method", {"Allow": "POST"})
-    verdict = ratelimit.hit(
-        scope, ratelimit.client_address(request) or "unknown", limit=settings.WEBHOOK_RATE_LIMIT_PER_MINUTE
-    )
+    verdict = ratelimit.hit(scope, client_address(request) or "unknown", limit=settings.WEBHOOK_RATE_LIMIT_PER_MINUTE)
     if not verdict.allowed:
         raise JsonError(
             429,
@@ -94,14 +95,38 @@ def check_envelope(request: HttpRequest, content_type: str, scope: str = "webhoo
 
 
 def load_json_object(body: bytes) -> dict:
-    """The body as a JSON object; raises JsonError(400) for anything else (NaN and Infinity included)."""
+    """The body as a JSON object; raises JsonError(400) for anything else (NaN and Infinity included), and for
+    text or numbers no column stores (check_storable)."""
     try:
         data = json.loads(body.decode("utf-8"), parse_constant=_refuse_constant)
     except (UnicodeDecodeError, ValueError, RecursionError) as exc:
         raise JsonError(400, f"The body is not valid JSON: {str(exc)[:120]}", "")
     if not isinstance(data, dict):
         raise JsonError(400, "The body must be a JSON object.", "")
+    check_storable(data)
     return data
+
+
+def check_storable(value, path: str = "") -> None:
+    """Refuse what JSON allows but no column or JSON document stores: NUL bytes and lone surrogates in text
+    (keys too), numbers too large for a float (1e999 reads as infinity). Raises JsonError naming the field
+    by its path ("custom_fields.plan[0]")."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            reason = unstorable_reason(key)
+            if reason:
+                field = path or printable(key)
+                raise JsonError(400, f"A key of {field} {reason}.", field)
+            check_storable(item, f"{path}.{key}" if path else key)
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            check_storable(item, f"{path}[{index}]")
+    elif isinstance(value, str):
+        reason = unstorable_reason(value)
+        if reason:
+            raise JsonError(400, f"{path} {reason}.", path)
+    elif isinstance(value, float) and not math.isfinite(value):
+        raise JsonError(400, f"{path} is a number too large to store.", path)
 
 
 def _refuse_constant(name: str):

@@ -7,13 +7,11 @@ on its own, so the effective limit is the limit times the number of processes.
 from __future__ import annotations
 
 import hashlib
-import ipaddress
 import logging
 import math
 import time
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.core.cache import cache
 
 logger = logging.getLogger(__name__)
@@ -55,21 +53,3 @@ def hit(scope: str, key: str, *, limit: int, window_seconds: int = 60, now: floa
         logger.exception("rate limiter cache unavailable; letting the request through")
         return Verdict(True, 0, limit, retry_after)
     return Verdict(count <= limit, count, limit, retry_after)
-
-
-def client_address(request) -> str | None:
-    """The client's IP address: REMOTE_ADDR, or with WEBHOOK_NUM_PROXIES = n trusted proxies in front, the
-    n-th entry from the right of X-Forwarded-For (the ones left of it are the client's to forge).
-
-    Returns None when the address is missing or not an IP address.
-    """
-    candidate = request.META.get("REMOTE_ADDR", "")
-    proxies = settings.WEBHOOK_NUM_PROXIES
-    if proxies > 0:
-        forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()]
-        if len(forwarded) >= proxies:
-            candidate = forwarded[-proxies]
-    try:
-        return str(ipaddress.ip_address(candidate))
-    except ValueError:
-        return None

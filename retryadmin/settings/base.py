@@ -1,5 +1,6 @@
 """Settings shared by every environment. Values come from the environment through django-environ."""
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -24,6 +25,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "crispy_forms",
     "crispy_bootstrap5",
+    "axes",
     "retryadmin",
     "strategies",
     "campaigns",
@@ -34,11 +36,15 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # Before sessions' and CSRF's reads of the form: a NUL byte or lone surrogate is a 400 naming the parameter.
+    "retryadmin.middleware.RefuseUnstorableParametersMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: it turns a locked-out sign-in into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "retryadmin.urls"
@@ -83,6 +89,27 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# --- Sign-in throttling (django-axes) ------------------------------------------------------------
+# A user name tried from one address is locked after LOGIN_FAILURE_LIMIT wrong passwords, for
+# LOGIN_LOCKOUT_MINUTES; other users and other addresses may still sign in. An administrator lifts a
+# lockout in the admin (Access attempts: "Reset the selected lockouts").
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_LOCKOUT_MINUTES", default=15))
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+# No start-up banner on every manage.py command; lockouts are still logged.
+AXES_VERBOSE = False
+# The same client address as the rate limits: REMOTE_ADDR, or the right entry of X-Forwarded-For
+# behind WEBHOOK_NUM_PROXIES trusted proxies.
+AXES_CLIENT_IP_CALLABLE = "retryadmin.lib.clientaddress.client_address"
+# Our own admin for access attempts (retryadmin/admin.py): its actions declare their permissions.
+AXES_ENABLE_ADMIN = False
+
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -94,7 +121,7 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STATIC_ROOT = VAR_DIR / "staticfiles"
+STATIC_ROOT = Path(env("DJANGO_STATIC_ROOT", default=str(VAR_DIR / "staticfiles")))
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env("DJANGO_MEDIA_ROOT", default=str(VAR_DIR / "media")))
 
@@ -169,6 +196,11 @@ DIALER_READ_TIMEOUT_SECONDS = env.float("DIALER_READ_TIMEOUT_SECONDS", default=3
 DIALER_RETRIES = env.int("DIALER_RETRIES", default=3)
 DIALER_BACKOFF_SECONDS = env.float("DIALER_BACKOFF_SECONDS", default=0.25)
 DIALER_TOTAL_SECONDS = env.float("DIALER_TOTAL_SECONDS", default=8.0)
+# Dialer URLs that resolve to loopback, private, link-local, multicast or reserved addresses are refused
+# (at save and at dial time) unless their host is named here, e.g. "dialer.lan,10.0.0.5".
+DIALER_ALLOWED_HOSTS = env.list("DIALER_ALLOWED_HOSTS", default=[])
+# Production calls dialers over https only.
+DIALER_HTTPS_ONLY = env.bool("DIALER_HTTPS_ONLY", default=False)
 CELERY_BEAT_SCHEDULE.update(
     {
         "dispatch-due": {"task": "campaigns.tasks.dispatch_due", "schedule": DISPATCH_INTERVAL_SECONDS},

@@ -2,9 +2,10 @@
 
 from .base import *  # noqa: F403
 from .base import env
+from .secret_key import DEVELOPMENT_SECRET_KEY
 
 DEBUG = env.bool("DJANGO_DEBUG", default=True)
-SECRET_KEY = env("DJANGO_SECRET_KEY", default="local-development-only-not-a-secret-7f3a9c")
+SECRET_KEY = env("DJANGO_SECRET_KEY", default=DEVELOPMENT_SECRET_KEY)
 
 # The app's own 404 page with DEBUG on (Django's lists the URL patterns); innermost, so CommonMiddleware
 # still redirects /campaigns to /campaigns/.

@@ -94,7 +94,10 @@
       const bytes = new Uint8Array(24);
       window.crypto.getRandomValues(bytes);
       const key = btoa(String.fromCharCode.apply(null, bytes)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
-      document.getElementById(generate.dataset.generateKey).value = key;
+      const input = document.getElementById(generate.dataset.generateKey);
+      // The stored key is never sent to the page; a new one is shown this once, to be copied before saving.
+      input.type = "text";
+      input.value = key;
     }
   });
 
