@@ -1,9 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
-from django.templatetags.static import static
 from django.urls import include, path
-from django.views.generic import RedirectView
 
 from . import views
 
@@ -21,7 +19,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("healthz/", login_not_required(views.healthz), name="healthz"),
     # Browsers ask for /favicon.ico before reading the page's <link rel="icon">: no login page for that.
-    path("favicon.ico", login_not_required(RedirectView.as_view(url=static("img/favicon.svg"), permanent=True))),
+    path("favicon.ico", login_not_required(views.FaviconRedirect.as_view())),
     path("admin/", admin.site.urls),
     path("strategies/", include("strategies.urls")),
     path("campaigns/", include("campaigns.web.urls")),

@@ -1,5 +1,7 @@
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
+from django.templatetags.static import static
+from django.views.generic import RedirectView
 
 from .context_processors import navigation
 from .lib.personas import PERSONA_HOME
@@ -19,3 +21,13 @@ def home(request):
 
 def healthz(request):
     return JsonResponse({"status": "ok"})
+
+
+class FaviconRedirect(RedirectView):
+    """/favicon.ico to the icon's static file, named when asked: in production the name is hashed, and the
+    manifest that holds it exists only after collectstatic, not when the URLs are imported."""
+
+    permanent = True
+
+    def get_redirect_url(self, *args, **kwargs):
+        return static("img/favicon.svg")

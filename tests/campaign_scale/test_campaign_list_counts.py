@@ -40,7 +40,7 @@ def test_small_campaign_is_counted_live_on_every_request(campaign):
     row = listed(campaign)
     assert row.status_counts == {"pending": 3, "done": 2} == true_counts(campaign)
     assert row.contact_total == 5 and row.counts_as_of is None
-    assert row.status_row == [3, 0, 0, 0, 2, 0, 0]
+    assert row.status_row == [3, 0, 0, 0, 0, 2, 0, 0]
 
 
 def test_large_campaign_counts_are_cached_for_a_minute_then_exact_again(campaign, large_from):

@@ -39,7 +39,7 @@ def test_a_supervisor_runs_re_process(client, supervisor):
     )
     assert response.status_code == 200
     # Nothing to re-map for a bare event, but the action ran for the supervisor instead of being refused.
-    assert "Re-processed 0 event(s)." in [str(message) for message in response.context["messages"]]
+    assert "Re-processed 0 events." in [str(message) for message in response.context["messages"]]
 
 
 @pytest.mark.parametrize("persona", ["Campaign Manager", "Sales Manager"])
