@@ -35,32 +35,34 @@ def _micros(ts: float) -> int:
     return round(ts * _MICROS)
 
 
-def _is_short(attempt: AttemptRecord, short_call_seconds: int) -> bool:
+def _is_short(attempt: AttemptRecord, catalog: Catalog, short_call_seconds: int) -> bool:
     duration = attempt.duration_seconds
-    return bool(short_call_seconds) and duration is not None and duration < short_call_seconds
-
-
-def _is_connected(attempt: AttemptRecord, catalog: Catalog) -> bool:
-    """The telephony outcome connected; unknown codes count as not connected (as in `decide`)."""
+    if not short_call_seconds or duration is None or duration >= short_call_seconds:
+        return False
     outcome = catalog.outcomes.get(attempt.outcome)
     return outcome is not None and outcome.is_connected
+
+
+def effective_outcome(attempt: AttemptRecord, catalog: Catalog, short_call_seconds: int) -> tuple[str, bool]:
+    """(outcome code, connected) as rule 3 reads the attempt: a connected call shorter than the campaign's
+    short-call threshold is outcome "platform.short_call", not connected; unknown codes are not connected."""
+    if _is_short(attempt, catalog, short_call_seconds):
+        return SHORT_CALL_OUTCOME, False
+    outcome = catalog.outcomes.get(attempt.outcome)
+    return attempt.outcome, outcome is not None and outcome.is_connected
 
 
 def counts_for_rule(rule: AttemptRule, attempt: AttemptRecord, catalog: Catalog, short_call_seconds: int) -> bool:
     """Whether `attempt` is one of those `rule` counts (its `count`; scope is the caller's business)."""
     if rule.count == COUNT_ALL:
         return True
-    connected = _is_connected(attempt, catalog)
-    if rule.count == COUNT_CONNECTED:
-        return connected
-    if attempt.outcome in rule.outcomes:
-        return True
-    return SHORT_CALL_OUTCOME in rule.outcomes and connected and _is_short(attempt, short_call_seconds)
+    code, connected = effective_outcome(attempt, catalog, short_call_seconds)
+    return connected if rule.count == COUNT_CONNECTED else code in rule.outcomes
 
 
 def starts_repeat_band(attempt: AttemptRecord, catalog: Catalog, short_call_seconds: int) -> bool:
-    """Rule 10 applies after a not-connected attempt; a connected call shorter than the threshold is not connected."""
-    return not _is_connected(attempt, catalog) or _is_short(attempt, short_call_seconds)
+    """Rule 10 applies after a not-connected attempt (a short call is not connected)."""
+    return not effective_outcome(attempt, catalog, short_call_seconds)[1]
 
 
 class RuleCheck:

@@ -88,9 +88,9 @@ class AttemptRule:
     "7d" is 168 hours), so an instant x is allowed only when fewer than max_attempts counted attempts
     started in (x - within, x].
 
-    count: "all" attempts, only "connected" ones (the telephony outcome connected, whatever the call's
-    length), or "outcomes": those whose outcome is one of `outcomes` (a connected call shorter than the
-    campaign's short-call threshold also matches "platform.short_call").
+    count: "all" attempts, only "connected" ones, or "outcomes": those whose outcome is one of `outcomes`.
+    As in rule 3, a connected call shorter than the campaign's short-call threshold is outcome
+    "platform.short_call" and not connected (so it is not "a conversation" for the Reg F preset).
     scope: "contact" counts this contact's attempts in this campaign; "number" also counts the attempts to
     the same phone number that the caller passes as `number_history` (other campaigns).
     """
