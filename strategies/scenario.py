@@ -368,9 +368,11 @@ def _rule_count(p: _Problems, value: Any, field: str, outcome_codes: frozenset[s
 
 
 def _phone(p: _Problems, value: Any, field: str) -> str | None:
-    if not isinstance(value, str) or not _E164_RE.fullmatch(value):
-        shown = repr(value) if isinstance(value, str) else _type_name(value)
-        p.add(field, f'{shown} is not an E.164 number (write e.g. "+12125550123")')
+    if not isinstance(value, str):
+        p.add(field, f'expected an E.164 number such as "+12125550123", got {_type_name(value)}')
+        return None
+    if not _E164_RE.fullmatch(value):
+        p.add(field, f'{value!r} is not an E.164 number (write e.g. "+12125550123")')
         return None
     return value
 
