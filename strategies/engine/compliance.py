@@ -70,10 +70,11 @@ class RuleCheck:
 
     __slots__ = ("rule", "label", "_times", "_span", "_limit")
 
-    def __init__(self, rule: AttemptRule, starts: Iterable[datetime]):
+    def __init__(self, rule: AttemptRule, starts: Iterable[int]):
+        """`starts`: the counted attempts' start instants in POSIX microseconds."""
         self.rule = rule
         self.label = rule.label
-        self._times = sorted(_micros(at.timestamp()) for at in starts)
+        self._times = sorted(starts)
         self._span = rule.within.nominal_seconds * _MICROS
         self._limit = rule.max_attempts
 
@@ -105,12 +106,13 @@ class RuleCheck:
 class RepeatBand:
     """Rule 10: no local time of day in [T - H, T + H) (around the clock), T the last attempt's local time."""
 
-    __slots__ = ("_windows", "_text")
+    __slots__ = ("_windows", "_local", "_half", "_lo", "_hi")
 
     label = REPEAT_BAND
 
     def __init__(self, zone_key: str, zone: ZoneInfo, last_at: datetime, half_seconds: int):
         local = last_at.astimezone(zone)
+        self._local, self._half = local, half_seconds
         t = local.hour * 3600 + local.minute * 60 + local.second + local.microsecond / _MICROS
         lo, hi = t - half_seconds, t + half_seconds
         if lo < 0:
@@ -121,15 +123,19 @@ class RepeatBand:
             allowed = tuple(w for w in ((0, lo), (hi, _DAY)) if w[1] > w[0])
         allowed = tuple((_whole(a), _whole(b)) for a, b in allowed)
         self._windows: _DailyWindows = _daily_windows(zone_key, (allowed,) * 7)
+        self._lo, self._hi = lo % _DAY, hi % _DAY
+
+    def reason(self, ts: float) -> str:
+        half_seconds = self._half
         if half_seconds % 3600 == 0:
             either = f"{half_seconds // 3600}h"
         elif half_seconds % 60 == 0:
             either = f"{half_seconds // 60}m"
         else:
             either = f"{half_seconds}s"
-        self._text = (
-            f"repeat band {_clock_of(lo % _DAY)}-{_clock_of(hi % _DAY)} "
-            f"({either} either side of the last call at {_clock(local)})"
+        return (
+            f"repeat band {_clock_of(self._lo)}-{_clock_of(self._hi)} "
+            f"({either} either side of the last call at {_clock(self._local)})"
         )
 
     def holds(self, ts: float) -> bool:
@@ -149,9 +155,6 @@ class RepeatBand:
                         best = found
                     break
         return ts if best is None else best
-
-    def reason(self, ts: float) -> str:
-        return self._text
 
 
 def _whole(seconds: float) -> float:
@@ -178,9 +181,15 @@ def build_checks(
     """The rule 9 and 10 checks for a contact: one per attempt rule, then the repeat band when `last` (the
     attempt the next one follows) was not connected."""
     checks: list = []
+    if rules:
+        mine = [(_micros(a.at.timestamp()), a) for a in attempts]
+        everyone = mine + [(_micros(a.at.timestamp()), a) for a in number_history]
     for rule in rules:
-        source = [*attempts, *number_history] if rule.scope == SCOPE_NUMBER else attempts
-        starts = [a.at for a in source if counts_for_rule(rule, a, catalog, short_call_seconds)]
+        source = everyone if rule.scope == SCOPE_NUMBER else mine
+        if rule.count == COUNT_ALL:
+            starts = [micros for micros, _ in source]
+        else:
+            starts = [micros for micros, a in source if counts_for_rule(rule, a, catalog, short_call_seconds)]
         checks.append(RuleCheck(rule, starts))
     if avoid_repeat_seconds and last is not None and starts_repeat_band(last, catalog, short_call_seconds):
         checks.append(RepeatBand(zone_key, zone, last.at, avoid_repeat_seconds))

@@ -262,10 +262,15 @@ def _why_not_allowed(plan: _Plan, checks: _Checks, ts: float) -> list[str]:
 _MAX_MOVES_NAMED = 4
 
 
-def _moves(plan: _Plan, checks: _Checks, start: float, found: float, ref: datetime) -> tuple[str, tuple[str, ...]]:
+def _moves(
+    plan: _Plan, checks: _Checks, start: float, found: float, ref: datetime, reasons: Sequence[str]
+) -> tuple[str, tuple[str, ...]]:
     """The explanation of how the search went from `start` to `found` (each move with its reasons), and the
     labels of the rule 9/10 checks that moved it. Each move is one the search itself makes, so each lands
-    no later than `found`."""
+    no later than `found`. `reasons` are those of `start`."""
+    if not checks.extra:  # rule 5's clock part alone moves once, straight to `found`
+        opening = any(r == "outside business hours" or r.startswith("holiday") for r in reasons)
+        return f"{', '.join(reasons)} -> {'next opening ' if opening else ''}{_when(_utc(found), plan.zone, ref)}", ()
     parts: list[str] = []
     deferred: list[str] = []
     at = start
@@ -333,8 +338,9 @@ def _search(plan: _Plan, checks: _Checks, candidate: datetime, ref: datetime) ->
         allowed = AllowedTime(candidate.astimezone(UTC))
     else:
         reasons = tuple(_why_not_allowed(plan, checks, cand_ts))
-        text, deferred = _moves(plan, checks, cand_ts, found, ref)
-        opening = found if _is_opening(plan, found) else None
+        text, deferred = _moves(plan, checks, cand_ts, found, ref, reasons)
+        # Rule 5's clock part alone only ever moves a candidate to an opening (or the campaign's start).
+        opening = found if not checks.extra or _is_opening(plan, found) else None
         result = found
         delay = calendar.opening_delay
         if opening is not None and not delay.is_zero:
