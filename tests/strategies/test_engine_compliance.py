@@ -1,5 +1,7 @@
 """Rules 1 (do not call), 9 (attempt rules) and 10 (repeat band), and the settled points of rules 3, 6, 7."""
 
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -338,3 +340,13 @@ def test_the_opening_delay_never_leaves_the_opening_window():
     # When opening + delay is past the campaign's end, the opening itself (before the end) is the answer.
     ending = Calendar("America/New_York", EVERY_DAY_8_TO_20, 5, opening_delay=Delay(30, "m"), end_at=ny(24, 8, 10))
     assert decide(ending, tries(ny(23, 19, 30)), CATALOG, TELEPHONY).next_attempt_at == ny(24, 8)
+
+
+def test_the_engine_package_imports_without_django():
+    code = (
+        "import sys, strategies.engine, strategies.scenario, strategies.queueing; "
+        "bad = sorted(m for m in sys.modules if m == 'django' or m.startswith('django.')); "
+        "print(bad); sys.exit(1 if bad else 0)"
+    )
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, env={"PATH": ""})
+    assert run.returncode == 0, run.stdout + run.stderr
