@@ -328,12 +328,15 @@ def _search(plan: _Plan, checks: _Checks, candidate: datetime, ref: datetime) ->
     limit = cand_ts + SEARCH_DAYS * _DAY
     found = None if plan.business.is_empty else _earliest_all(plan, checks, cand_ts, limit)
     if found is None:
+        # The rules 9/10 that already forbid the candidate, as a hint at what closes every window.
+        rules = [check.reason(cand_ts) for check in checks.extra if not check.holds(cand_ts)]
+        hint = f" with {', '.join(rules)}" if rules else ""
         if end_ts is not None and end_ts <= limit:
             end = _when(calendar.end_at, zone, ref)
-            return _Search(None, REASON_ENDED, f"no allowed calling time before the campaign's end {end}")
+            return _Search(None, REASON_ENDED, f"no allowed calling time before the campaign's end {end}{hint}")
         if plan.business.is_empty:
             return _Search(None, REASON_NO_WINDOW, "the campaign has no business hours")
-        return _Search(None, REASON_NO_WINDOW, f"no allowed calling time within {SEARCH_DAYS} days")
+        return _Search(None, REASON_NO_WINDOW, f"no allowed calling time within {SEARCH_DAYS} days{hint}")
     if found == cand_ts:
         allowed = AllowedTime(candidate.astimezone(UTC))
     else:

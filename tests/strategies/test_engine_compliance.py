@@ -350,3 +350,13 @@ def test_the_engine_package_imports_without_django():
     )
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, env={"PATH": ""})
     assert run.returncode == 0, run.stdout + run.stderr
+
+
+def test_a_band_that_covers_all_the_hours_is_no_calling_window_and_says_so():
+    calendar = Calendar("Europe/London", ((Window(600, 1200),),) * 7, 5, avoid_repeat=Delay(11, "h"))
+    decision = decide(calendar, tries(lon(23, 15)), CATALOG, TELEPHONY)
+    assert (decision.reason, decision.next_attempt_at) == ("no_calling_window", None)
+    assert decision.explanation == (
+        "Customer No Answer at 15:00 +1h = 16:00, no allowed calling time within 366 days with "
+        "repeat band 04:00-02:00 (11h either side of the last call at 15:00): no retry"
+    )
