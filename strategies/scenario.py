@@ -5,6 +5,10 @@ Pure Python (no Django import). Validation collects every problem, each naming i
 one pass. Besides the SCENARIOS.md rule maps, a strategy may be an attempt ladder:
 `{"ladder": {"outcomes": ["sip.customer_no_answer"], "steps": ["10m", "1h", null], "name": "..."}}`
 (for a business strategy the codes are call results, under "results" or "outcomes").
+
+Compliance keys (PRODUCT.md rules 8-10): `campaign.attempt_rules`, `campaign.avoid_repeat`,
+`contact.phone` (E.164), `do_not_call` (numbers, each listed all along or `since` an instant) and `history`
+(the number's attempts in other campaigns, which only attempt rules with scope "number" count).
 """
 
 from __future__ import annotations
