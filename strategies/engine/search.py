@@ -263,19 +263,19 @@ _MAX_MOVES_NAMED = 4
 
 
 def _moves(
-    plan: _Plan, checks: _Checks, start: float, found: float, ref: datetime, reasons: Sequence[str]
+    plan: _Plan, checks: _Checks, start: float, found: float, ref: datetime, clock_reasons: list[str]
 ) -> tuple[str, tuple[str, ...]]:
     """The explanation of how the search went from `start` to `found` (each move with its reasons), and the
     labels of the rule 9/10 checks that moved it. Each move is one the search itself makes, so each lands
-    no later than `found`. `reasons` are those of `start`."""
+    no later than `found`. `clock_reasons` are rule 5's clock part's reasons at `start`."""
     if not checks.extra:  # rule 5's clock part alone moves once, straight to `found`
-        opening = any(r == "outside business hours" or r.startswith("holiday") for r in reasons)
-        return f"{', '.join(reasons)} -> {'next opening ' if opening else ''}{_when(_utc(found), plan.zone, ref)}", ()
+        opening = any(r == "outside business hours" or r.startswith("holiday") for r in clock_reasons)
+        when = _when(_utc(found), plan.zone, ref)
+        return f"{', '.join(clock_reasons)} -> {'next opening ' if opening else ''}{when}", ()
     parts: list[str] = []
     deferred: list[str] = []
     at = start
     while at < found:
-        clock_reasons = _clock_reasons(plan, at, checks.counts)
         if clock_reasons:
             to = _earliest(plan, at, found, checks.counts)
             reasons = clock_reasons
@@ -289,6 +289,7 @@ def _moves(
         opening = any(r == "outside business hours" or r.startswith("holiday") for r in reasons)
         parts.append(f"{', '.join(reasons)} -> {'next opening ' if opening else ''}{_when(_utc(to), plan.zone, ref)}")
         at = to
+        clock_reasons = _clock_reasons(plan, at, checks.counts) if at < found else []
     if len(parts) > _MAX_MOVES_NAMED:
         skipped = len(parts) - _MAX_MOVES_NAMED + 1
         parts = [*parts[: _MAX_MOVES_NAMED - 2], f"... {skipped} more moves", parts[-1]]
@@ -340,8 +341,9 @@ def _search(plan: _Plan, checks: _Checks, candidate: datetime, ref: datetime) ->
     if found == cand_ts:
         allowed = AllowedTime(candidate.astimezone(UTC))
     else:
-        reasons = tuple(_why_not_allowed(plan, checks, cand_ts))
-        text, deferred = _moves(plan, checks, cand_ts, found, ref, reasons)
+        clock_reasons = _clock_reasons(plan, cand_ts, checks.counts)
+        reasons = (*clock_reasons, *(check.reason(cand_ts) for check in checks.extra if not check.holds(cand_ts)))
+        text, deferred = _moves(plan, checks, cand_ts, found, ref, clock_reasons)
         # Rule 5's clock part alone only ever moves a candidate to an opening (or the campaign's start).
         opening = found if not checks.extra or _is_opening(plan, found) else None
         result = found
