@@ -118,7 +118,7 @@ def make_user(db):
     """Create a user in one persona group: make_user("Agent", username="agent1")."""
     from django.contrib.auth.models import Group, User
 
-    from retryadmin.personas import STAFF_PERSONAS
+    from retryadmin.lib.personas import STAFF_PERSONAS
 
     def _make(persona: str | None = None, username: str | None = None, password: str = "pw-test-123", **extra):
         count = User.objects.count()

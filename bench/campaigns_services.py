@@ -50,18 +50,21 @@ def timed(function, repeat):
 
 
 def main():
-    from campaigns import scheduling, services
+    from campaigns.services import attempts as attempt_services
+    from campaigns.services import contacts as contact_services
+    from campaigns.services import queue as queue_services
+    from campaigns.services import scheduling
     from strategies.models import Outcome
 
     campaign = build_campaign()
-    contacts = [services.create_contact(campaign=campaign, phone=f"+4420712{n:05d}") for n in range(2 * LEADS)]
+    contacts = [contact_services.create_contact(campaign=campaign, phone=f"+4420712{n:05d}") for n in range(2 * LEADS)]
     monday_night = datetime(2030, 11, 25, 22, tzinfo=UTC)
     results = {"database": connection.vendor, "leads": LEADS}
     results["catalog_ms"] = round(timed(lambda _: scheduling.catalog(), 50), 3)
     results["calendar_for_ms"] = round(timed(lambda _: scheduling.calendar_for(campaign), 50), 3)
     results["queue_lead_ms"] = round(
         timed(
-            lambda i: services.queue_lead(
+            lambda i: queue_services.queue_lead(
                 campaign=campaign, contact=contacts[i], now=monday_night + timedelta(seconds=i)
             ),
             LEADS,
@@ -71,7 +74,7 @@ def main():
     no_answer = Outcome.objects.get(code="sip.customer_no_answer")
 
     def record(i):
-        services.record_attempt(
+        attempt_services.record_attempt(
             campaign=campaign,
             contact=contacts[LEADS + i],
             outcome=no_answer,

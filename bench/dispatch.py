@@ -7,7 +7,7 @@ Creates (drops first) the scratch database `bench_dispatch` on that server, migr
 seeds N due requests among 1,000,000 future ones (INSERT ... SELECT generate_series) for one auto-dial
 campaign open around the clock with a daily limit (so the history query runs), then measures:
 
-1. the project's path: `dispatch.claim_due(batch_size=500)` end to end: SKIP LOCKED claim, re-checks
+1. the project's path: `campaigns.dispatch.claim.claim_due(batch_size=500)` end to end: SKIP LOCKED claim, re-checks
    of rules 5 and 7, and after each commit the dial hand-off published to the real Redis broker
    (one message per 50 claimed ids);
 2. a raw SQL claim loop (MATERIALIZED CTE, FOR UPDATE SKIP LOCKED, UPDATE ... RETURNING) with the same
@@ -168,10 +168,10 @@ def main():
     print(f"seeded {args.due} due among {args.future} future requests in {time.perf_counter() - t0:.1f}s")
     purge_broker()
 
-    from campaigns import dispatch
+    from campaigns.dispatch import claim
 
     t0 = time.perf_counter()
-    result = dispatch.claim_due(batch_size=args.batch)
+    result = claim.claim_due(batch_size=args.batch)
     elapsed = time.perf_counter() - t0
     published = len(result.dialing)
     messages = purge_broker()

@@ -77,7 +77,7 @@ def seed_people():
     """The bench's agents and one user of each staff persona; returns the agents' ids."""
     from django.contrib.auth.models import Group, User
 
-    from retryadmin.personas import AGENT, CAMPAIGN_MANAGER, SALES_MANAGER, SUPERVISOR
+    from retryadmin.lib.personas import AGENT, CAMPAIGN_MANAGER, SALES_MANAGER, SUPERVISOR
 
     for username, persona in [
         ("bench-manager", CAMPAIGN_MANAGER),

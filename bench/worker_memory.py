@@ -36,7 +36,7 @@ def rss_kb(pid: int) -> int:
 def run_cycles(queue: str) -> None:
     from django.db import connection
 
-    from campaigns import tasks
+    from campaigns.dispatch import tasks as dispatch_tasks
     from campaigns.models import RedialRequest
 
     for _ in range(CYCLES):
@@ -47,7 +47,7 @@ def run_cycles(queue: str) -> None:
                                 ORDER BY due_at LIMIT %s)""",
                 [PER_CYCLE],
             )
-        tasks.dispatch_due.apply_async(queue=queue)
+        dispatch_tasks.dispatch_due.apply_async(queue=queue)
         deadline = time.monotonic() + 120
         while (
             RedialRequest.objects.filter(status__in=["scheduled", "claimed"], due_at__lte=time_now()).exists()

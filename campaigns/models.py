@@ -11,7 +11,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
+from django.utils import timezone
 
 from strategies.models import UNIT_CHOICES, CallResult, Outcome, Strategy
 
@@ -324,6 +325,54 @@ class Attempt(models.Model):
         return self.outcome.is_connected
 
 
+class RedialRequestQuerySet(models.QuerySet):
+    """The status transitions of redial requests, each one UPDATE of the rows in this queryset (filter it
+    by the status it must still have: a count of 0 means another process moved the row first).
+    Each returns the number of rows moved; `updated_at` is the wall clock of the write."""
+
+    def claim(self, *, token, now, lease_expires_at) -> int:
+        """scheduled -> claimed by one dispatcher, counting a dispatch attempt."""
+        return self.update(
+            status=RedialRequest.CLAIMED,
+            claim_token=token,
+            claimed_at=now,
+            lease_expires_at=lease_expires_at,
+            dispatch_attempts=F("dispatch_attempts") + 1,
+            updated_at=timezone.now(),
+        )
+
+    def make_ready(self) -> int:
+        """claimed -> ready for an agent (agent-first campaigns); a ready request has no lease to expire."""
+        return self.update(status=RedialRequest.READY, lease_expires_at=None, updated_at=timezone.now())
+
+    def start_dialing(self, *, lease_expires_at=None, **fields) -> int:
+        """-> dialing: by the dialer under a lease, or in an agent's hands (no lease)."""
+        return self.update(
+            status=RedialRequest.DIALING, lease_expires_at=lease_expires_at, updated_at=timezone.now(), **fields
+        )
+
+    def release(self, *, undo_dispatch: bool = False, **fields) -> int:
+        """Back to scheduled with the claim cleared (token, lease, claimed time); `undo_dispatch` takes back
+        the dispatch attempt the claim counted. `fields` adds e.g. due_at or last_error."""
+        return self._write(status=RedialRequest.SCHEDULED, undo_dispatch=undo_dispatch, **CLAIM_CLEARED, **fields)
+
+    def close(self, status: str, reason: str, now, *, unclaim: bool = False, undo_dispatch: bool = False, **fields):
+        """Close as `status` (done, cancelled, expired, failed) at `now` with `reason`; `unclaim` clears a
+        claim the rows hold, `undo_dispatch` takes back the dispatch attempt it counted."""
+        if unclaim:
+            fields = {**CLAIM_CLEARED, **fields}
+        return self._write(status=status, close_reason=reason, closed_at=now, undo_dispatch=undo_dispatch, **fields)
+
+    def _write(self, *, undo_dispatch: bool = False, **fields) -> int:
+        if undo_dispatch:
+            fields["dispatch_attempts"] = F("dispatch_attempts") - 1
+        return self.update(updated_at=timezone.now(), **fields)
+
+
+# What a released or closed request no longer holds: the claim of a dispatcher.
+CLAIM_CLEARED = {"claim_token": None, "lease_expires_at": None, "claimed_at": None}
+
+
 class RedialRequest(models.Model):
     """A callback: the contact is called again at `due_at`, by its owner (personal) or anyone (common)."""
 
@@ -394,6 +443,8 @@ class RedialRequest(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = RedialRequestQuerySet.as_manager()
 
     class Meta:
         ordering = ["due_at", "id"]

@@ -8,6 +8,6 @@ class RetryAdminConfig(AppConfig):
     def ready(self):
         from django.db.models.signals import post_migrate
 
-        from .personas import sync_personas_after_migrate
+        from retryadmin.lib.personas import sync_personas_after_migrate
 
         post_migrate.connect(sync_personas_after_migrate, sender=self)

@@ -8,6 +8,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "retryadmin.settings.local")
 
 app = Celery("retryadmin")
 app.config_from_object("django.conf:settings", namespace="CELERY")
+# Finds each app's `tasks` module; campaigns registers the task modules of its rooms in its AppConfig.ready.
 app.autodiscover_tasks()
 
 

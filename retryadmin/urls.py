@@ -16,8 +16,8 @@ urlpatterns = [
     path("healthz/", login_not_required(views.healthz), name="healthz"),
     path("admin/", admin.site.urls),
     path("strategies/", include("strategies.urls")),
-    path("campaigns/", include("campaigns.urls")),
+    path("campaigns/", include("campaigns.web.urls")),
     path("agent/", include("wrapup.urls")),
-    path("webhooks/", include("campaigns.webhooks.urls")),
-    path("api/", include("campaigns.api_urls")),
+    path("webhooks/", include("campaigns.telephony.urls")),
+    path("api/", include("campaigns.api.urls")),
 ]

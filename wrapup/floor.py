@@ -6,16 +6,16 @@ contact joined), the campaigns (with their calendars prefetched), and the callba
 
 from __future__ import annotations
 
-import zoneinfo
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from campaigns import scheduling
-from campaigns.campaign_services import CallingNow, calling_now
 from campaigns.models import Campaign, Contact, RedialRequest
+from campaigns.queries.dashboard import CallingNow, calling_now
+from campaigns.services import scheduling
+from retryadmin.lib.localtime import local
 
 from .models import AgentSession
 
@@ -71,11 +71,11 @@ class FloorCampaign:
 def _deadline_text(session: AgentSession, now: datetime, zone: str) -> str:
     if session.state != AgentSession.WRAP_UP or session.wrap_up_deadline_at is None:
         return ""
-    local = session.wrap_up_deadline_at.astimezone(zoneinfo.ZoneInfo(zone))
+    deadline = local(session.wrap_up_deadline_at, zone)
     left = (session.wrap_up_deadline_at - now).total_seconds()
     if left >= 0:
-        return f"ends {local:%H:%M} ({duration_text(left)} left)"
-    return f"timed out at {local:%H:%M} ({duration_text(-left)} ago)"
+        return f"ends {deadline:%H:%M} ({duration_text(left)} left)"
+    return f"timed out at {deadline:%H:%M} ({duration_text(-left)} ago)"
 
 
 def _callbacks_waiting(campaign_ids: list[int], now: datetime) -> dict[int, tuple[int, int]]:

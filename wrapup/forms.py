@@ -9,8 +9,7 @@ from django import forms
 
 from strategies.durations import resolve_wall_time
 from strategies.models import Outcome
-
-from . import services
+from wrapup.services import presence, wrap_up
 
 MAX_CALL_SECONDS = 6 * 3600
 HOUR_CHOICES = [(h, f"{h:02d}") for h in range(24)]
@@ -23,7 +22,7 @@ class JoinForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["campaign"].queryset = services.joinable_campaigns()
+        self.fields["campaign"].queryset = presence.joinable_campaigns()
 
 
 def outcome_choices():
@@ -64,7 +63,7 @@ class CallResultForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["call_result"].queryset = services.active_call_results()
+        self.fields["call_result"].queryset = wrap_up.active_call_results()
 
 
 class EndWrapUpForm(forms.Form):
@@ -104,5 +103,5 @@ class AddRedialForm(forms.Form):
 
 class NotesForm(forms.Form):
     notes = forms.CharField(
-        required=False, max_length=services.NOTES_MAX_LENGTH, widget=forms.Textarea(attrs={"rows": 3})
+        required=False, max_length=wrap_up.NOTES_MAX_LENGTH, widget=forms.Textarea(attrs={"rows": 3})
     )

@@ -2,10 +2,10 @@
 
 from celery import shared_task
 
-from . import services
+from wrapup.services import wrap_up
 
 
 @shared_task
 def end_expired_wrap_ups() -> int:
     """End every wrap-up past its after-call-work deadline (beat runs this every few seconds)."""
-    return services.end_expired_wrap_ups()
+    return wrap_up.end_expired_wrap_ups()

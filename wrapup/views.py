@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from zoneinfo import ZoneInfo
-
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import ValidationError
@@ -13,17 +11,14 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from campaigns.models import Attempt, Contact, RedialRequest
+from retryadmin.lib.localtime import local
+from wrapup.services import allocation, presence, sessions, wrap_up
 
-from . import services
 from .forms import AddRedialForm, CallEndForm, CallResultForm, EndWrapUpForm, JoinForm, NotesForm
 from .models import AgentSession
 
 workspace_required = permission_required("wrapup.use_workspace", raise_exception=True)
 RECENT_CALLS = 10
-
-
-def _local(instant, zone: str):
-    return instant.astimezone(ZoneInfo(zone)) if instant else None
 
 
 def _contact_message(contact: Contact | None) -> str:
@@ -57,19 +52,19 @@ def _workspace_context(request, session: AgentSession, **forms) -> dict:
             .select_related("outcome", "call_result", "agent")
             .order_by("-number")
         )
-        context["open_redial"] = services.open_redial_for(contact)
-        context["contact_local_time"] = _local(session.state_changed_at, contact.effective_zone)
+        context["open_redial"] = wrap_up.open_redial_for(contact)
+        context["contact_local_time"] = local(session.state_changed_at, contact.effective_zone)
         context["notes_form"] = forms.get("notes_form") or NotesForm(initial={"notes": contact.notes})
     if session.state == AgentSession.IN_CALL:
         context["call_end_form"] = forms.get("call_end_form") or CallEndForm()
     if session.state == AgentSession.WRAP_UP and attempt is not None:
-        auto = services.auto_classification_for(attempt.outcome)
+        auto = wrap_up.auto_classification_for(attempt.outcome)
         selected = attempt.call_result or auto
         context["auto_result"] = auto
         context["result_form"] = forms.get("result_form") or CallResultForm(initial={"call_result": selected})
         context["end_form"] = forms.get("end_form") or EndWrapUpForm()
         context["redial_form"] = forms.get("redial_form") or AddRedialForm(zone=campaign.zone)
-        context["deadline_local"] = _local(session.wrap_up_deadline_at, campaign.zone)
+        context["deadline_local"] = local(session.wrap_up_deadline_at, campaign.zone)
     return context
 
 
@@ -85,7 +80,7 @@ def _refused(request, error: ValidationError):
 
 @workspace_required
 def workspace(request):
-    session = services.get_session(request.user)
+    session = sessions.get_session(request.user)
     session = AgentSession.objects.select_related(
         "campaign", "current_contact", "current_attempt__outcome", "current_attempt__call_result"
     ).get(pk=session.pk)
@@ -97,9 +92,9 @@ def workspace(request):
 def join(request):
     form = JoinForm(request.POST)
     if not form.is_valid():
-        return _render(request, services.get_session(request.user), status=400, join_form=form)
+        return _render(request, sessions.get_session(request.user), status=400, join_form=form)
     try:
-        contact = services.join_campaign(request.user, form.cleaned_data["campaign"])
+        contact = presence.join_campaign(request.user, form.cleaned_data["campaign"])
     except ValidationError as error:
         return _refused(request, error)
     messages.success(request, f"You joined {form.cleaned_data['campaign'].name}. {_contact_message(contact)}")
@@ -118,26 +113,26 @@ def _presence_action(request, action, done: str, allocates: bool = False):
 @workspace_required
 @require_POST
 def leave(request):
-    return _presence_action(request, services.leave_campaign, "You left the campaign.")
+    return _presence_action(request, presence.leave_campaign, "You left the campaign.")
 
 
 @workspace_required
 @require_POST
 def pause(request):
-    return _presence_action(request, services.pause, "You are paused.")
+    return _presence_action(request, presence.pause, "You are paused.")
 
 
 @workspace_required
 @require_POST
 def resume(request):
-    return _presence_action(request, services.resume, "You are ready again.", allocates=True)
+    return _presence_action(request, presence.resume, "You are ready again.", allocates=True)
 
 
 @workspace_required
 @require_POST
 def next_call(request):
     """Ask for a call while ready. The page polls this with htmx; then a found call reloads the page."""
-    contact = services.allocate_next_call(request.user)
+    contact = allocation.allocate_next_call(request.user)
     if request.headers.get("HX-Request"):
         response = HttpResponse(status=204)
         if contact is not None:
@@ -151,12 +146,12 @@ def next_call(request):
 @workspace_required
 @require_POST
 def call_end(request):
-    session = services.get_session(request.user)
+    session = sessions.get_session(request.user)
     form = CallEndForm(request.POST)
     if not form.is_valid():
         return _render(request, session, status=400, call_end_form=form)
     try:
-        ended = services.simulate_call_end(
+        ended = wrap_up.simulate_call_end(
             session, outcome=form.cleaned_data["outcome"], duration_seconds=form.cleaned_data["duration_seconds"]
         )
     except ValidationError as error:
@@ -183,11 +178,11 @@ def _own_attempt(request, pk: int) -> Attempt:
     )
 
 
-def _wrap_up_done_message(request, ended: services.WrapUpEnded, paused: bool) -> None:
+def _wrap_up_done_message(request, ended: wrap_up.WrapUpEnded, paused: bool) -> None:
     result = ended.call_result.name if ended.call_result else "no result"
     text = f"Wrap-up ended with {result}."
     if ended.redial is not None:
-        text += f" Redial due {_local(ended.redial.due_at, ended.attempt.campaign.zone):%a %d %b %H:%M}."
+        text += f" Redial due {local(ended.redial.due_at, ended.attempt.campaign.zone):%a %d %b %H:%M}."
     elif ended.attempt.contact.status in (Contact.DONE, Contact.EXHAUSTED):
         text += f" The contact is closed ({ended.attempt.decision_reason})."
     text += " You are paused." if paused else f" {_contact_message(ended.next_contact)}"
@@ -198,12 +193,12 @@ def _wrap_up_done_message(request, ended: services.WrapUpEnded, paused: bool) ->
 @require_POST
 def choose_result(request, pk: int):
     attempt = _own_attempt(request, pk)
-    session = services.get_session(request.user)
+    session = sessions.get_session(request.user)
     form = CallResultForm(request.POST)
     if not form.is_valid():
         return _render(request, session, status=400, result_form=form)
     try:
-        ended = services.choose_call_result(
+        ended = wrap_up.choose_call_result(
             request.user, attempt, form.cleaned_data["call_result"], pause_after=form.cleaned_data["pause_after"]
         )
         if ended is None:
@@ -219,7 +214,7 @@ def choose_result(request, pk: int):
 @require_POST
 def end_wrap_up(request, pk: int):
     attempt = _own_attempt(request, pk)
-    session = services.get_session(request.user)
+    session = sessions.get_session(request.user)
     form = EndWrapUpForm(request.POST)
     form.is_valid()
     pause_after = form.cleaned_data.get("pause_after", False)
@@ -227,10 +222,10 @@ def end_wrap_up(request, pk: int):
     result_form = CallResultForm(request.POST)
     call_result = result_form.cleaned_data["call_result"] if result_form.is_valid() else None
     if session.current_attempt_id != attempt.pk:
-        return _refused(request, services.ActionRefused("This call's wrap-up is over."))
+        return _refused(request, sessions.ActionRefused("This call's wrap-up is over."))
     try:
-        ended = services.end_wrap_up(session, call_result=call_result, pause_after=pause_after)
-    except services.ActionRefused as error:
+        ended = wrap_up.end_wrap_up(session, call_result=call_result, pause_after=pause_after)
+    except sessions.ActionRefused as error:
         return _refused(request, error)
     except ValidationError as error:
         result_form = CallResultForm(request.POST)
@@ -245,19 +240,19 @@ def end_wrap_up(request, pk: int):
 @require_POST
 def add_redial(request, pk: int):
     attempt = _own_attempt(request, pk)
-    session = services.get_session(request.user)
+    session = sessions.get_session(request.user)
     form = AddRedialForm(request.POST, zone=attempt.campaign.zone)
     if not form.is_valid():
         return _render(request, session, status=400, redial_form=form)
     try:
-        request_row = services.add_wrap_up_redial(
+        request_row = wrap_up.add_wrap_up_redial(
             request.user,
             attempt,
             due_at=form.cleaned_data["due_at"],
             personal=form.is_personal,
             remarks=form.cleaned_data["remarks"],
         )
-    except services.ActionRefused as error:
+    except sessions.ActionRefused as error:
         return _refused(request, error)
     except ValidationError as error:
         # The refusal names the next allowed time; it belongs to the date and time the agent typed.
@@ -265,7 +260,7 @@ def add_redial(request, pk: int):
             form.add_error("date", message)
         return _render(request, session, status=400, redial_form=form)
     whose = "personal" if request_row.is_personal else "common"
-    when = _local(request_row.due_at, attempt.campaign.zone)
+    when = local(request_row.due_at, attempt.campaign.zone)
     messages.success(request, f"Redial added: {whose}, due {when:%a %d %b %H:%M} ({attempt.campaign.zone}).")
     return redirect("wrapup:workspace")
 
@@ -273,15 +268,15 @@ def add_redial(request, pk: int):
 @workspace_required
 @require_POST
 def update_notes(request):
-    session = services.get_session(request.user)
+    session = sessions.get_session(request.user)
     form = NotesForm(request.POST)
     if not form.is_valid():
         return _render(request, session, status=400, notes_form=form)
     if session.current_contact is None:
-        return _refused(request, services.ActionRefused("You have no customer on the line."))
+        return _refused(request, sessions.ActionRefused("You have no customer on the line."))
     try:
-        services.update_contact_notes(request.user, session.current_contact, form.cleaned_data["notes"])
-    except services.ActionRefused as error:
+        wrap_up.update_contact_notes(request.user, session.current_contact, form.cleaned_data["notes"])
+    except sessions.ActionRefused as error:
         return _refused(request, error)
     except ValidationError as error:
         for message in error.messages:

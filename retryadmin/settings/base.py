@@ -149,12 +149,26 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
-# --- DISPATCH (campaigns.dispatch, campaigns.tasks) ----------------------------------------------
+# --- DISPATCH (campaigns.dispatch and its tasks) -------------------------------------------------
 # A claimed request not dialed within the lease goes back to scheduled; after DISPATCH_MAX_ATTEMPTS
 # dispatches it is marked failed for a supervisor.
 DISPATCH_LEASE_SECONDS = env.float("DISPATCH_LEASE_SECONDS", default=300.0)
 DISPATCH_MAX_ATTEMPTS = env.int("DISPATCH_MAX_ATTEMPTS", default=5)
 DISPATCH_SWEEP_INTERVAL_SECONDS = env.float("DISPATCH_SWEEP_INTERVAL_SECONDS", default=30.0)
+# A dial the dialer refused is tried again after this many seconds, doubled at each dispatch attempt.
+DISPATCH_RETRY_BACKOFF_SECONDS = env.float("DISPATCH_RETRY_BACKOFF_SECONDS", default=30.0)
+# Claimed auto-dial requests are handed to the dial task in messages of at most this many.
+DISPATCH_DIAL_CHUNK = env.int("DISPATCH_DIAL_CHUNK", default=500)
+# Sent to webhook dialers as `callback_url`: where they post the call's result.
+DISPATCH_CALLBACK_URL = env("DISPATCH_CALLBACK_URL", default="")
+# More dialer backends by name: "name=dotted.path.Class,other=...".
+DISPATCH_DIALERS = env.dict("DISPATCH_DIALERS", default={})
+# The webhook dialer: connect and read timeouts, retries with exponential backoff, all within a total.
+DIALER_CONNECT_TIMEOUT_SECONDS = env.float("DIALER_CONNECT_TIMEOUT_SECONDS", default=2.0)
+DIALER_READ_TIMEOUT_SECONDS = env.float("DIALER_READ_TIMEOUT_SECONDS", default=3.0)
+DIALER_RETRIES = env.int("DIALER_RETRIES", default=3)
+DIALER_BACKOFF_SECONDS = env.float("DIALER_BACKOFF_SECONDS", default=0.25)
+DIALER_TOTAL_SECONDS = env.float("DIALER_TOTAL_SECONDS", default=8.0)
 CELERY_BEAT_SCHEDULE.update(
     {
         "dispatch-due": {"task": "campaigns.tasks.dispatch_due", "schedule": DISPATCH_INTERVAL_SECONDS},
@@ -167,7 +181,11 @@ CELERY_BEAT_SCHEDULE["end-expired-wrap-ups"] = {
     "task": "wrapup.tasks.end_expired_wrap_ups",
     "schedule": env.float("WRAP_UP_SWEEP_INTERVAL_SECONDS", default=10.0),
 }
-# An import whose worker died stays "running": fail it after IMPORT_STALL_SECONDS (default 300) without progress.
+# CSV imports: the largest file and the most rows one import takes.
+IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=30 * 1024 * 1024)
+IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=200_000)
+# An import whose worker died stays "running": fail it after IMPORT_STALL_SECONDS without progress.
+IMPORT_STALL_SECONDS = env.float("IMPORT_STALL_SECONDS", default=300.0)
 CELERY_BEAT_SCHEDULE["fail-stalled-imports"] = {"task": "campaigns.tasks.fail_stalled_imports", "schedule": 60.0}
 # A periodic run left in the queue while the worker was down is superseded by the next one: expire it
 # after one period, so a restarted worker does not work through hundreds of stale runs first.

@@ -13,7 +13,7 @@ Every public name is importable from `strategies.engine`.
 """
 
 from .compliance import REPEAT_BAND
-from .decide import decide, simulate
+from .decide import SELF_REDIALLING, decide, result_redial_delay, simulate
 from .model import (
     COUNT_ALL,
     COUNT_CONNECTED,
@@ -91,7 +91,9 @@ __all__ = [
     "OutcomeInfo",
     "StrategySpec",
     "Window",
+    "SELF_REDIALLING",
     "decide",
+    "result_redial_delay",
     "is_allowed_at",
     "next_allowed_at",
     "not_allowed_because",

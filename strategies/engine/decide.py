@@ -65,6 +65,20 @@ def _rule_delay(spec: StrategySpec | None, rule_code: str, ladder_codes: Sequenc
     return delay, ""
 
 
+# Call results that make their redial by themselves, with a delay of their own (no strategy rule).
+SELF_REDIALLING = ("redial", "instant")
+
+
+def result_redial_delay(calendar: Calendar, handling: str) -> tuple[Delay, str]:
+    """The delay a self-redialling call result sets, and its note: `redial` waits the campaign's redial
+    delay, `instant` none. Raises ValueError for another handling (its delay comes from a strategy)."""
+    if handling == "redial":
+        return calendar.redial_delay, "redial delay"
+    if handling == "instant":
+        return ZERO, "instant retry"
+    raise ValueError(f"{handling!r} call results take their delay from a strategy")
+
+
 def decide(
     calendar: Calendar,
     attempts: Sequence[AttemptRecord],
@@ -129,10 +143,8 @@ def decide(
     elif result is None:
         delay = None
         note = "connected call without a call result (wrap-up not ended)" if not last.result else "unknown call result"
-    elif result.handling == "redial":
-        delay, note = calendar.redial_delay, "redial delay"
-    elif result.handling == "instant":
-        delay, note = ZERO, "instant retry"
+    elif result.handling in SELF_REDIALLING:
+        delay, note = result_redial_delay(calendar, result.handling)
     else:
         delay, note = _rule_delay(business, result.code, (result.code, outcome.code), k, "business")
     if delay is None:

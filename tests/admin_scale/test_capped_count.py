@@ -3,9 +3,10 @@
 import pytest
 from django.template import Context, Template
 
-from campaigns import admin_paging
-from campaigns.admin_paging import CappedCount, CappedCountPaginator
+from campaigns.admin import paging as admin_paging
+from campaigns.admin.paging import CappedCountPaginator
 from campaigns.models import Contact
+from retryadmin.lib.paging import CappedCount
 
 from .conftest import changelist
 
@@ -46,7 +47,7 @@ def test_changelist_shows_the_capped_count_and_pages_through_the_first_rows(
 ):
     make_contacts(campaign, 30)
     cap(20)
-    from campaigns.admin import ContactAdmin
+    from campaigns.admin.contacts import ContactAdmin
 
     monkeypatch.setattr(ContactAdmin, "list_per_page", 10)
     first = admin_client.get(changelist(Contact))

@@ -9,7 +9,7 @@ from django.db.models import Max, Min
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from campaigns.admin_paging import probing_dates
+from campaigns.admin.paging import probing_dates
 from campaigns.models import RedialRequest
 
 from .conftest import changelist

@@ -3,7 +3,7 @@ and indexes rather than joins over every contact."""
 
 import pytest
 
-from campaigns import admin as campaigns_admin
+from campaigns.admin import contacts as contact_admin
 from campaigns.models import Attempt, Campaign, Contact, RedialRequest
 
 from .conftest import changelist
@@ -86,7 +86,7 @@ def test_attempt_filters_offer_known_values_without_reading_the_table(admin_clie
 @pytest.mark.parametrize("id_list_max", [1000, 0], ids=["id list", "joined contacts"])
 def test_redial_search_by_number_name_or_call_id(admin_client, people, make_redials, monkeypatch, id_list_max):
     # With a limit of 0 every contact search is "broad": the contacts are joined instead of listed.
-    monkeypatch.setattr(campaigns_admin, "SEARCH_ID_LIST_MAX", id_list_max)
+    monkeypatch.setattr(contact_admin, "SEARCH_ID_LIST_MAX", id_list_max)
     mine, theirs = people["mine"], people["theirs"]
     redials = make_redials([*mine, theirs])
     RedialRequest.objects.filter(pk=redials[2].pk).update(provider_call_id="CA777")

@@ -7,8 +7,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from campaigns.callback_forms import RescheduleForm
 from campaigns.models import RedialRequest
+from campaigns.web.callback_forms import RescheduleForm
 
 pytestmark = pytest.mark.django_db
 LONDON = ZoneInfo("Europe/London")

@@ -6,8 +6,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.urls import reverse
 
-from campaigns.callback_list import PAGE_SIZE, relative
 from campaigns.models import RedialRequest
+from campaigns.queries.callback_list import PAGE_SIZE, relative
 
 pytestmark = pytest.mark.django_db
 URL = "/campaigns/callbacks/"

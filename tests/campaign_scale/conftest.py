@@ -15,9 +15,9 @@ def _empty_cache():
 @pytest.fixture
 def large_from(monkeypatch):
     """large_from(n): campaigns with n contacts (or n earlier attempts) or more count as large, and are cached."""
-    from campaigns import campaign_services
+    from campaigns.queries import counts
 
     def _set(n: int) -> None:
-        monkeypatch.setattr(campaign_services, "COUNTS_CACHE_MIN_ROWS", n)
+        monkeypatch.setattr(counts, "COUNTS_CACHE_MIN_ROWS", n)
 
     return _set

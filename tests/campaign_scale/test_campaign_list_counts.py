@@ -9,9 +9,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from campaigns import campaign_services
-from campaigns.campaign_services import COUNTS_CACHE_SECONDS, campaigns_with_counts
 from campaigns.models import Campaign, Contact
+from campaigns.queries import counts
+from campaigns.queries.counts import COUNTS_CACHE_SECONDS, campaigns_with_counts
 
 pytestmark = pytest.mark.django_db
 
@@ -68,7 +68,7 @@ def test_forgotten_counts_are_exact_at_once(campaign, large_from):
     listed(campaign)
     make_contacts(campaign, 1, start=100)
     assert listed(campaign).contact_total == 6
-    campaign_services.forget_counts(campaign)
+    counts.forget_counts(campaign)
     assert listed(campaign).status_counts == true_counts(campaign) == {"pending": 7}
 
 
@@ -139,8 +139,8 @@ def test_list_and_dashboard_count_live_when_the_cache_is_down(client, campaign, 
             return fail
 
     Contact.objects.create(campaign=campaign, phone="+442079460201")
-    monkeypatch.setattr(campaign_services, "cache", BrokenCache())
+    monkeypatch.setattr(counts, "cache", BrokenCache())
     client.force_login(campaign_manager)
     assert client.get(reverse("campaigns:list")).status_code == 200
     assert client.get(reverse("campaigns:detail", args=[campaign.pk])).status_code == 200
-    assert campaign_services.contact_status_counts([campaign.pk])[campaign.pk][0] == {"pending": 1}
+    assert counts.contact_status_counts([campaign.pk])[campaign.pk][0] == {"pending": 1}

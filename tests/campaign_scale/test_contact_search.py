@@ -4,8 +4,8 @@ migration 0006, so a search reads the matches rather than the campaign."""
 import pytest
 from django.db import connection
 
-from campaigns.campaign_services import filter_contacts
 from campaigns.models import Campaign, Contact
+from campaigns.queries.contacts import filter_contacts
 
 pytestmark = pytest.mark.django_db
 

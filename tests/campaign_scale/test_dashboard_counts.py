@@ -9,8 +9,9 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from campaigns.campaign_services import COUNTS_CACHE_SECONDS, campaign_dashboard
 from campaigns.models import Attempt, Contact
+from campaigns.queries.counts import COUNTS_CACHE_SECONDS
+from campaigns.queries.dashboard import campaign_dashboard
 from strategies.models import Outcome
 
 pytestmark = pytest.mark.django_db

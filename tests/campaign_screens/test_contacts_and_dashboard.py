@@ -6,8 +6,9 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from campaigns import campaign_services
 from campaigns.models import Attempt, Campaign, Contact, RedialRequest
+from campaigns.queries import contacts as contact_queries
+from campaigns.queries import dashboard as dashboard_queries
 from strategies.models import Outcome
 
 pytestmark = pytest.mark.django_db
@@ -63,9 +64,9 @@ def test_contact_list_pages_by_keyset_in_bounded_queries(
 
 
 def test_contact_count_is_capped(campaign, monkeypatch):
-    monkeypatch.setattr(campaign_services, "COUNT_CAP", 30)
+    monkeypatch.setattr(contact_queries, "COUNT_CAP", 30)
     make_contacts(campaign, 40)
-    page = campaign_services.contact_page(campaign_services.filter_contacts(campaign))
+    page = contact_queries.contact_page(contact_queries.filter_contacts(campaign))
     assert page.count == 30 and page.count_capped
 
 
@@ -204,6 +205,6 @@ def test_dashboard_numbers_and_bounded_queries(client, campaign, campaign_manage
     assert dashboard.all_total == 40 and dashboard.all_connected == 10 and dashboard.all_rate == 25.0
     assert dashboard.today_connected == 10
     assert dashboard.due_total == 10 and dashboard.overdue == 5
-    assert len(dashboard.due_by_hour) == campaign_services.DUE_HOURS
+    assert len(dashboard.due_by_hour) == dashboard_queries.DUE_HOURS
     page = response.content.decode()
     assert "chart.umd.min.js" in page and 'id="dashboard-data"' in page and "25.0%" in page

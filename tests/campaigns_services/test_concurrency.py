@@ -7,7 +7,9 @@ import pytest
 from django.db import connection
 
 from campaigns.models import Attempt, RedialRequest
-from campaigns.services import create_contact, queue_lead, record_attempt
+from campaigns.services.attempts import record_attempt
+from campaigns.services.contacts import create_contact
+from campaigns.services.queue import queue_lead
 
 from .conftest import NO_ANSWER, local, outcome
 

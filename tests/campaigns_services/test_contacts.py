@@ -2,7 +2,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from campaigns.models import Contact, RedialRequest
-from campaigns.services import create_contact, derive_contact_zone, set_do_not_call
+from campaigns.services.contacts import create_contact, derive_contact_zone, set_do_not_call
 
 from .conftest import local
 
@@ -35,6 +35,12 @@ def test_create_contact_derives_the_zone_and_normalises_spaces(campaign):
     assert contact.zone == "Europe/London"
     assert contact.name == "Ann"
     assert contact.status == Contact.PENDING
+
+
+def test_create_contact_reads_a_00_prefix_as_the_csv_import_does(campaign):
+    # One rule for every way a number comes in: 00 is the international prefix, as "+".
+    contact = create_contact(campaign=campaign, phone="0044 20 7123 4567")
+    assert contact.phone == "+442071234567" and contact.zone == "Europe/London"
 
 
 def test_create_contact_keeps_an_explicit_zone(campaign):
@@ -71,7 +77,7 @@ def test_create_contact_rejects_custom_fields_that_are_not_a_mapping(campaign):
 
 
 def test_set_do_not_call_cancels_open_requests(campaign, supervisor):
-    from campaigns.services import add_redial
+    from campaigns.services.redials import add_redial
 
     contact = create_contact(campaign=campaign, phone="+442071234567")
     request = add_redial(campaign=campaign, contact=contact, due_at=local(1, 10), now=local(0, 10))

@@ -3,7 +3,9 @@ from datetime import timedelta
 import pytest
 
 from campaigns.models import Contact, RedialRequest
-from campaigns.services import RedialRefused, create_contact, queue_lead, record_attempt
+from campaigns.services.attempts import record_attempt
+from campaigns.services.contacts import RedialRefused, create_contact
+from campaigns.services.queue import queue_lead
 
 from .conftest import NO_ANSWER, local, outcome
 
@@ -71,7 +73,7 @@ def test_different_openings_have_separate_queues(overnight_campaign):
 
 
 def test_a_lead_for_a_closed_contact_is_refused(overnight_campaign, supervisor):
-    from campaigns.services import set_do_not_call
+    from campaigns.services.contacts import set_do_not_call
 
     [contact] = make_contacts(overnight_campaign, 1)
     set_do_not_call(contact, by=supervisor)

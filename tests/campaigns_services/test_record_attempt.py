@@ -5,7 +5,8 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from campaigns.models import Attempt, Contact, RedialRequest
-from campaigns.services import create_contact, record_attempt, schedule_retry
+from campaigns.services.attempts import record_attempt, schedule_retry
+from campaigns.services.contacts import create_contact
 
 from .conftest import ANSWERED, CALL_FAILED, FINAL_OUTCOME, NO_ANSWER, local, outcome
 
@@ -215,7 +216,7 @@ def test_a_contact_of_another_campaign_is_refused(campaign, make_campaign, conta
 
 
 def test_a_late_webhook_for_a_do_not_call_contact_schedules_nothing(campaign, contact, supervisor):
-    from campaigns.services import set_do_not_call
+    from campaigns.services.contacts import set_do_not_call
 
     set_do_not_call(contact, by=supervisor)
     call(campaign, contact, NO_ANSWER, local(0, 10))

@@ -4,18 +4,15 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from campaigns.models import Contact, RedialRequest
-from campaigns.services import (
-    RedialRefused,
+from campaigns.services.attempts import record_attempt, redial_from_call_result
+from campaigns.services.contacts import RedialRefused, create_contact, set_do_not_call
+from campaigns.services.redials import (
     add_redial,
     cancel_redial,
     check_redial,
-    create_contact,
     expire_personal_redials,
     reassign_redial,
-    record_attempt,
-    redial_from_call_result,
     reschedule_redial,
-    set_do_not_call,
 )
 
 from .conftest import ANSWERED, LONDON, NO_ANSWER, call_result, local, outcome

@@ -6,7 +6,7 @@ import time
 
 from django.db import connection
 
-from campaigns.dialers import DialResult
+from campaigns.dispatch.dialers import DialResult
 
 TABLE = "dispatch_test_dials"
 

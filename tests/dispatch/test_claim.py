@@ -6,7 +6,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from campaigns import dispatch
+from campaigns.dispatch import claim
+from campaigns.dispatch import dial as dialing
 from campaigns.models import Attempt, Campaign, Contact, Holiday, RedialRequest
 from strategies.models import Outcome
 
@@ -24,7 +25,7 @@ def test_agent_first_due_requests_become_ready_with_a_token_and_one_attempt():
     due = make_requests(campaign, 7)
     future = make_requests(campaign, 3, due_in=timedelta(hours=1), start=100)
 
-    result = dispatch.claim_due(batch_size=3)
+    result = claim.claim_due(batch_size=3)
 
     assert sorted(result.ready) == sorted(r.id for r in due)
     assert result.claimed == 7 and result.batches == 3
@@ -39,15 +40,15 @@ def test_agent_first_due_requests_become_ready_with_a_token_and_one_attempt():
 def test_a_second_claim_finds_nothing():
     campaign = make_campaign()
     make_requests(campaign, 4)
-    assert dispatch.claim_due().claimed == 4
-    again = dispatch.claim_due()
+    assert claim.claim_due().claimed == 4
+    again = claim.claim_due()
     assert again.claimed == 0 and again.ready == []
 
 
 def test_every_claim_gets_its_own_token():
     campaign = make_campaign()
     make_requests(campaign, 20)
-    dispatch.claim_due(batch_size=7)
+    claim.claim_due(batch_size=7)
     tokens = list(RedialRequest.objects.values_list("claim_token", flat=True))
     assert len(set(tokens)) == 20 and None not in tokens
 
@@ -58,7 +59,7 @@ def test_paused_campaign_stays_scheduled_and_ended_campaign_closes_expired():
     waiting = make_requests(paused, 2)
     closing = make_requests(ended, 2, start=10)
 
-    result = dispatch.run_dispatch()
+    result = claim.run_dispatch()
 
     assert result.claimed == 0
     assert _statuses(waiting) == {RedialRequest.SCHEDULED}
@@ -73,7 +74,7 @@ def test_do_not_call_and_closed_contacts_are_cancelled_with_the_reason():
     Contact.objects.filter(id=dnc.contact_id).update(status=Contact.DO_NOT_CALL)
     Contact.objects.filter(id=done.contact_id).update(status=Contact.DONE)
 
-    result = dispatch.claim_due()
+    result = claim.claim_due()
 
     assert result.ready == [fine.id] and result.cancelled == 2
     dnc.refresh_from_db()
@@ -94,7 +95,7 @@ def test_outside_business_hours_is_replanned_to_the_next_opening_with_the_explan
     campaign = make_campaign(hours=_closed_hours_now())
     (request,) = make_requests(campaign, 1, explanation="No answer +1h")
 
-    result = dispatch.claim_due()
+    result = claim.claim_due()
 
     assert result.replanned == 1 and result.ready == []
     request.refresh_from_db()
@@ -110,7 +111,7 @@ def test_holiday_today_moves_to_tomorrow():
     campaign = make_campaign()
     Holiday.objects.create(campaign=campaign, date=timezone.now().date())
     (request,) = make_requests(campaign, 1)
-    assert dispatch.claim_due().replanned == 1
+    assert claim.claim_due().replanned == 1
     request.refresh_from_db()
     assert request.due_at.date() == timezone.now().date() + timedelta(days=1)
 
@@ -126,7 +127,7 @@ def test_daily_limit_reached_moves_to_the_next_day():
         outcome=Outcome.objects.first(),
     )
 
-    result = dispatch.claim_due()
+    result = claim.claim_due()
 
     assert result.ready == [free.id] and result.replanned == 1
     limited.refresh_from_db()
@@ -137,7 +138,7 @@ def test_daily_limit_reached_moves_to_the_next_day():
 def test_no_allowed_time_closes_the_request_with_the_reason():
     campaign = make_campaign(hours=())  # never open
     (request,) = make_requests(campaign, 1)
-    assert dispatch.claim_due().closed == 1
+    assert claim.claim_due().closed == 1
     request.refresh_from_db()
     assert request.status == RedialRequest.EXPIRED and request.close_reason == "no_calling_window"
 
@@ -147,7 +148,7 @@ def test_auto_dial_requests_stay_claimed_and_are_published_after_commit(django_c
     requests = make_requests(campaign, 5)
 
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        result = dispatch.claim_due()
+        result = claim.claim_due()
 
     assert len(callbacks) == 1
     assert sorted(i for i, _ in result.dialing) == sorted(r.id for r in requests)
@@ -159,9 +160,9 @@ def test_auto_dial_requests_stay_claimed_and_are_published_after_commit(django_c
 def test_release_claims_only_touches_matching_tokens():
     campaign = make_campaign(dialing_mode=Campaign.AUTO_DIAL)
     a, b = make_requests(campaign, 2)
-    dispatch.claim_due()
+    claim.claim_due()
     a.refresh_from_db()
-    moved = dispatch.release_claims([(a.id, str(a.claim_token)), (b.id, str(uuid.uuid4()))], "broker down")
+    moved = dialing.release_claims([(a.id, str(a.claim_token)), (b.id, str(uuid.uuid4()))], "broker down")
     assert moved == 1
     a.refresh_from_db()
     b.refresh_from_db()

@@ -8,8 +8,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from campaigns import dispatch
-from campaigns.dialers import SIGNATURE_HEADER
+from campaigns.dispatch import claim
+from campaigns.dispatch import dial as dialing
+from campaigns.dispatch.dialers import SIGNATURE_HEADER
 from campaigns.models import Campaign, RedialRequest
 
 from .factories import make_campaign, make_requests
@@ -66,7 +67,7 @@ def _claimed_webhook(url):
         dialing_mode=Campaign.AUTO_DIAL, dialer_backend=Campaign.DIALER_WEBHOOK, dialer_url=url, dialer_secret=SECRET
     )
     (request,) = make_requests(campaign, 1)
-    dispatch.claim_due()
+    claim.claim_due()
     request.refresh_from_db()
     return request
 
@@ -74,7 +75,7 @@ def _claimed_webhook(url):
 def test_posts_signed_json_and_stores_the_call_id():
     with Stub([(200, {"call_id": "CA123"})]) as stub:
         request = _claimed_webhook(stub.url)
-        assert dispatch.dial_claimed(request.id, str(request.claim_token)) == "dialing"
+        assert dialing.dial_claimed(request.id, str(request.claim_token)) == "dialing"
 
     (headers, body) = stub.received[0]
     expected = "sha256=" + hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()
@@ -94,7 +95,7 @@ def test_posts_signed_json_and_stores_the_call_id():
 def test_retries_server_errors_then_succeeds():
     with Stub([(503, {}), (500, {}), (201, {"call_id": 77})]) as stub:
         request = _claimed_webhook(stub.url)
-        assert dispatch.dial_claimed(request.id, str(request.claim_token)) == "dialing"
+        assert dialing.dial_claimed(request.id, str(request.claim_token)) == "dialing"
     assert len(stub.received) == 3
     assert len({body for _, body in stub.received}) == 1  # the same body each time
     request.refresh_from_db()
@@ -105,17 +106,17 @@ def test_persistent_failure_is_recorded_and_released_then_failed_at_the_limit(se
     settings.DISPATCH_MAX_ATTEMPTS = 2
     with Stub([(500, {"error": "down"})]) as stub:
         request = _claimed_webhook(stub.url)
-        assert dispatch.dial_claimed(request.id, str(request.claim_token)) == "released"
+        assert dialing.dial_claimed(request.id, str(request.claim_token)) == "released"
         assert len(stub.received) == 3  # 1 try + 2 retries
         request.refresh_from_db()
         assert request.status == RedialRequest.SCHEDULED and request.claim_token is None
         assert "HTTP 500" in request.last_error
 
         # Second dispatch attempt (the row's due_at moved by the backoff; claim it as if that time came).
-        dispatch.claim_due(now=request.due_at)
+        claim.claim_due(now=request.due_at)
         request.refresh_from_db()
         assert request.dispatch_attempts == 2
-        assert dispatch.dial_claimed(request.id, str(request.claim_token)) == "failed"
+        assert dialing.dial_claimed(request.id, str(request.claim_token)) == "failed"
     request.refresh_from_db()
     assert request.status == RedialRequest.FAILED and "HTTP 500" in request.last_error
     assert request.close_reason == "dialer failed 2 times"
@@ -124,7 +125,7 @@ def test_persistent_failure_is_recorded_and_released_then_failed_at_the_limit(se
 def test_client_error_is_not_retried():
     with Stub([(400, {"error": "bad phone"})]) as stub:
         request = _claimed_webhook(stub.url)
-        assert dispatch.dial_claimed(request.id, str(request.claim_token)) == "released"
+        assert dialing.dial_claimed(request.id, str(request.claim_token)) == "released"
     assert len(stub.received) == 1
 
 
@@ -132,7 +133,7 @@ def test_connection_refused_is_recorded():
     with Stub([(200, {})]) as stub:
         url = stub.url
     request = _claimed_webhook(url)  # the stub is closed now: nothing listens on that port
-    assert dispatch.dial_claimed(request.id, str(request.claim_token)) == "released"
+    assert dialing.dial_claimed(request.id, str(request.claim_token)) == "released"
     request.refresh_from_db()
     assert "ConnectionError" in request.last_error
 
@@ -140,6 +141,6 @@ def test_connection_refused_is_recorded():
 def test_non_json_success_body_means_no_call_id():
     with Stub([(200, "ok")]) as stub:
         request = _claimed_webhook(stub.url)
-        assert dispatch.dial_claimed(request.id, str(request.claim_token)) == "dialing"
+        assert dialing.dial_claimed(request.id, str(request.claim_token)) == "dialing"
     request.refresh_from_db()
     assert request.provider_call_id == ""

@@ -10,7 +10,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from campaigns.models import BusinessHourWindow, Campaign, Contact, RedialRequest
-from retryadmin.personas import AGENT
+from retryadmin.lib.personas import AGENT
 from strategies.models import Outcome
 
 SCREENS = Path("/tmp/screens")

@@ -8,7 +8,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from campaigns.models import BusinessHourWindow, Campaign, Contact
-from retryadmin.personas import AGENT, SUPERVISOR
+from retryadmin.lib.personas import AGENT, SUPERVISOR
 from wrapup.models import AgentSession
 
 

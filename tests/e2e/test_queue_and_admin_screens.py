@@ -9,9 +9,10 @@ import pytest
 from django.contrib.auth.models import Group, User
 from playwright.sync_api import expect
 
-from campaigns import services
 from campaigns.models import BusinessHourWindow, Campaign
-from retryadmin.personas import AGENT, SUPERVISOR
+from campaigns.services import contacts as contact_services
+from campaigns.services import queue as queue_services
+from retryadmin.lib.personas import AGENT, SUPERVISOR
 
 SCREENS = Path("/tmp/screens")
 LONDON = ZoneInfo("Europe/London")
@@ -29,8 +30,12 @@ def overnight_queue(db):
     while evening.weekday() >= 4 or evening <= datetime.now(LONDON):
         evening += timedelta(days=1)
     for n in range(6):
-        contact = services.create_contact(campaign=campaign, phone=f"+4420794600{n:02d}", name=f"Overnight lead {n}")
-        services.queue_lead(campaign=campaign, contact=contact, now=(evening + timedelta(minutes=n)).astimezone(UTC))
+        contact = contact_services.create_contact(
+            campaign=campaign, phone=f"+4420794600{n:02d}", name=f"Overnight lead {n}"
+        )
+        queue_services.queue_lead(
+            campaign=campaign, contact=contact, now=(evening + timedelta(minutes=n)).astimezone(UTC)
+        )
     supervisor = User.objects.create_user(username="sofia", password="supervisor-demo-2026", is_staff=True)
     supervisor.groups.add(Group.objects.get(name=SUPERVISOR))
     agent = User.objects.create_user(username="arjun", password="agent1-demo-2026")

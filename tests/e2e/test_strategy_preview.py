@@ -7,7 +7,7 @@ import pytest
 from django.contrib.auth.models import Group, User
 from playwright.sync_api import expect
 
-from retryadmin.personas import CAMPAIGN_MANAGER
+from retryadmin.lib.personas import CAMPAIGN_MANAGER
 from strategies.models import Outcome, Strategy
 
 SCREENS = Path("/tmp/screens")

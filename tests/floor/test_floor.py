@@ -7,8 +7,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from campaigns.campaign_services import calling_now
 from campaigns.models import BusinessHourWindow, Campaign, Contact, Holiday, RedialRequest
+from campaigns.queries.dashboard import calling_now
 from wrapup.floor import duration_text, floor_view
 from wrapup.models import AgentSession
 

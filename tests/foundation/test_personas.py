@@ -1,7 +1,7 @@
 import pytest
 from django.contrib.auth.models import Group
 
-from retryadmin.personas import PERSONA_PERMISSIONS
+from retryadmin.lib.personas import PERSONA_PERMISSIONS
 
 pytestmark = pytest.mark.django_db
 

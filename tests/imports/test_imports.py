@@ -8,9 +8,9 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from campaigns import imports
+from campaigns.imports import jobs, reading, writer
+from campaigns.imports.tasks import run_import
 from campaigns.models import Contact, ImportJob
-from campaigns.tasks import run_import
 
 pytestmark = pytest.mark.django_db
 
@@ -105,7 +105,7 @@ def test_upload_shows_a_preview_and_imports_nothing_until_confirmed(manager_clie
     assert response.url == reverse("campaigns:import_detail", args=[campaign.pk, job.pk])
     assert job.total_rows == 15 and job.confirmed_at is None and job.original_name == "contacts.csv"
     page = manager_client.get(response.url)
-    assert len(page.context["preview"]) == imports.PREVIEW_ROWS
+    assert len(page.context["preview"]) == reading.PREVIEW_ROWS
     roles = [(c["header"], c["role"]) for c in page.context["columns"]]
     assert roles == [("Full Name", "Name"), ("Mobile", "Phone"), ("Plan", "Custom field")]
     assert "Import 15 rows" in page.content.decode()
@@ -138,7 +138,7 @@ def test_confirm_queues_the_task_once_on_commit(manager_client, campaign, django
 def test_an_unconfirmed_job_is_not_run(campaign, manager_client):
     upload(manager_client, campaign, csv_bytes(good_rows(3)))
     job = ImportJob.objects.get()
-    assert imports.run_import_job(job.pk) is None
+    assert jobs.run_import_job(job.pk) is None
     assert not Contact.objects.exists()
 
 
@@ -221,22 +221,22 @@ def test_semicolons_and_a_byte_order_mark_are_understood(manager_client, campaig
 
 
 def test_chunks_move_the_progress_counters(manager_client, campaign, monkeypatch):
-    monkeypatch.setattr(imports, "CHUNK_ROWS", 7)
+    monkeypatch.setattr(jobs, "CHUNK_ROWS", 7)
     seen = []
-    original = imports._Run.save_progress
+    original = writer._Run.save_progress
 
     def spy(self, **extra):
         seen.append((self.processed, self.imported))
         original(self, **extra)
 
-    monkeypatch.setattr(imports._Run, "save_progress", spy)
+    monkeypatch.setattr(writer._Run, "save_progress", spy)
     job = run_job(manager_client, campaign, csv_bytes(good_rows(30)), mode="skip_bad_rows")
     assert job.imported_rows == 30 and Contact.objects.count() == 30
     assert seen[:5] == [(7, 7), (14, 14), (21, 21), (28, 28), (30, 30)]
 
 
 def test_all_or_nothing_over_several_chunks(manager_client, campaign, monkeypatch):
-    monkeypatch.setattr(imports, "CHUNK_ROWS", 7)
+    monkeypatch.setattr(jobs, "CHUNK_ROWS", 7)
     job = run_job(manager_client, campaign, csv_bytes(good_rows(30)))
     assert job.status == ImportJob.DONE and job.imported_rows == 30 and Contact.objects.count() == 30
     rows = good_rows(30)
@@ -251,7 +251,7 @@ def test_an_unexpected_error_fails_the_job_and_keeps_nothing(manager_client, cam
     def boom(*args, **kwargs):
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(imports, "_check_chunk", boom)
+    monkeypatch.setattr(jobs, "_check_chunk", boom)
     job = run_job(manager_client, campaign, csv_bytes(good_rows(3)))
     assert job.status == ImportJob.FAILED and "unexpected error" in job.message
     assert not Contact.objects.exists()

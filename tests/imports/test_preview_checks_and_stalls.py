@@ -8,9 +8,9 @@ from django.conf import settings as django_settings
 from django.urls import reverse
 from django.utils import timezone
 
-from campaigns import imports
+from campaigns.imports import checks, jobs, reading, writer
+from campaigns.imports.tasks import fail_stalled_imports
 from campaigns.models import Contact, ImportJob
-from campaigns.tasks import fail_stalled_imports
 
 from .test_imports import BAD_ROWS, csv_bytes, good_rows, run_job, upload
 
@@ -67,13 +67,13 @@ def test_preview_checks_only_the_rows_it_shows(manager_client, campaign, monkeyp
     rows[2] = ("Bad", "nope", "")
     rows[30] = ("Also bad", "nope", "")  # beyond the preview: found by the import, not now
     calls = []
-    original = imports.RowChecker.check
-    monkeypatch.setattr(imports.RowChecker, "check", lambda self, *a: calls.append(a[0]) or original(self, *a))
+    original = checks.RowChecker.check
+    monkeypatch.setattr(checks.RowChecker, "check", lambda self, *a: calls.append(a[0]) or original(self, *a))
     page = preview_page(manager_client, campaign, csv_bytes(rows))
-    assert len(calls) == imports.PREVIEW_ROWS
+    assert len(calls) == reading.PREVIEW_ROWS
     assert page.context["preview_check"].bad_rows == 1
     html = page.content.decode()
-    assert f"1 of the first {imports.PREVIEW_ROWS} rows has errors" in html
+    assert f"1 of the first {reading.PREVIEW_ROWS} rows has errors" in html
 
 
 def test_a_clean_preview_shows_no_error_box(manager_client, campaign):
@@ -107,7 +107,7 @@ def running_job(campaign, *, mode=ImportJob.ALL_OR_NOTHING, quiet_for=400, **fie
 def test_sweep_fails_a_stalled_all_or_nothing_job(campaign, settings):
     settings.IMPORT_STALL_SECONDS = 300
     job = running_job(campaign)
-    assert imports.fail_stalled_imports(now=NOW) == [job.pk]
+    assert jobs.fail_stalled_imports(now=NOW) == [job.pk]
     job.refresh_from_db()
     assert job.status == ImportJob.FAILED and job.finished_at == NOW
     assert job.message == (
@@ -118,7 +118,7 @@ def test_sweep_fails_a_stalled_all_or_nothing_job(campaign, settings):
 
 def test_sweep_message_in_skip_mode_counts_the_imported_rows(campaign):
     job = running_job(campaign, mode=ImportJob.SKIP_BAD_ROWS, imported_rows=11_500)
-    imports.fail_stalled_imports(now=NOW)
+    jobs.fail_stalled_imports(now=NOW)
     job.refresh_from_db()
     assert job.message == (
         "The import stopped (the worker was restarted) after 12,000 of 100,000 rows; 11,500 rows were imported, "
@@ -129,29 +129,29 @@ def test_sweep_message_in_skip_mode_counts_the_imported_rows(campaign):
 def test_sweep_leaves_a_progressing_job_alone(campaign, settings):
     settings.IMPORT_STALL_SECONDS = 300
     job = running_job(campaign, quiet_for=299)
-    assert imports.fail_stalled_imports(now=NOW) == []
+    assert jobs.fail_stalled_imports(now=NOW) == []
     job.refresh_from_db()
     assert job.status == ImportJob.RUNNING and job.finished_at is None
 
 
 def test_sweep_uses_the_start_of_a_job_without_progress_at(campaign):
     job = running_job(campaign, progress_at=None)
-    assert imports.fail_stalled_imports(now=NOW) == [job.pk]
+    assert jobs.fail_stalled_imports(now=NOW) == [job.pk]
 
 
 def test_sweep_is_idempotent(campaign):
     job = running_job(campaign)
-    assert imports.fail_stalled_imports(now=NOW) == [job.pk]
+    assert jobs.fail_stalled_imports(now=NOW) == [job.pk]
     job.refresh_from_db()
     later = NOW + timedelta(hours=1)
-    assert imports.fail_stalled_imports(now=later) == []
+    assert jobs.fail_stalled_imports(now=later) == []
     again = ImportJob.objects.get(pk=job.pk)
     assert (again.status, again.message, again.finished_at) == (ImportJob.FAILED, job.message, NOW)
 
 
 def test_the_progress_page_shows_the_sweep_failure(manager_client, campaign):
     job = running_job(campaign)
-    imports.fail_stalled_imports(now=NOW)
+    jobs.fail_stalled_imports(now=NOW)
     status = manager_client.get(reverse("campaigns:import_status", args=[campaign.pk, job.pk])).json()
     assert status["finished"] and status["status"] == "failed" and "worker was restarted" in status["message"]
     html = manager_client.get(reverse("campaigns:import_detail", args=[campaign.pk, job.pk])).content.decode()
@@ -160,17 +160,17 @@ def test_the_progress_page_shows_the_sweep_failure(manager_client, campaign):
 
 def test_a_worker_that_outlives_the_sweep_stops_and_its_chunk_rolls_back(manager_client, campaign, monkeypatch):
     # Skip mode: the sweep's count is what was committed; the late worker adds nothing behind it.
-    monkeypatch.setattr(imports, "CHUNK_ROWS", 7)
-    original = imports._check_chunk
+    monkeypatch.setattr(jobs, "CHUNK_ROWS", 7)
+    original = checks._check_chunk
     chunks = []
 
     def check_then_sweep(checker, campaign_, chunk):
         chunks.append(chunk)
         if len(chunks) == 2:
-            imports.fail_stalled_imports(now=timezone.now() + timedelta(hours=1))
+            jobs.fail_stalled_imports(now=timezone.now() + timedelta(hours=1))
         return original(checker, campaign_, chunk)
 
-    monkeypatch.setattr(imports, "_check_chunk", check_then_sweep)
+    monkeypatch.setattr(jobs, "_check_chunk", check_then_sweep)
     job = run_job(manager_client, campaign, csv_bytes(good_rows(30)), mode="skip_bad_rows")
     assert job.status == ImportJob.FAILED and job.imported_rows == 7 and "7 rows were imported" in job.message
     assert Contact.objects.count() == 7 and len(chunks) == 2
@@ -179,7 +179,7 @@ def test_a_worker_that_outlives_the_sweep_stops_and_its_chunk_rolls_back(manager
 def test_an_all_or_nothing_worker_swept_while_saving_imports_nothing(manager_client, campaign, monkeypatch):
     # The sweep runs on another connection: here its effect, the job no longer "running" when the worker
     # writes "done", stands in for it. The contacts must roll back with that refused write.
-    original = imports._Run._update
+    original = writer._Run._update
     refused = []
 
     def update(self, **extra):
@@ -188,7 +188,7 @@ def test_an_all_or_nothing_worker_swept_while_saving_imports_nothing(manager_cli
             return False
         return original(self, **extra)
 
-    monkeypatch.setattr(imports._Run, "_update", update)
+    monkeypatch.setattr(writer._Run, "_update", update)
     job = run_job(manager_client, campaign, csv_bytes(good_rows(5)))
     assert refused == [5]  # written, then rolled back
     assert job.status == ImportJob.RUNNING and not Contact.objects.exists()

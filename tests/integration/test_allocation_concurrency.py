@@ -8,9 +8,9 @@ from django.contrib.auth.models import Group, User
 from django.db import connection
 
 from campaigns.models import BusinessHourWindow, Campaign, Contact, RedialRequest
-from retryadmin.personas import AGENT
-from wrapup import services
+from retryadmin.lib.personas import AGENT
 from wrapup.models import AgentSession
+from wrapup.services import allocation
 
 AGENTS = 20
 ROUNDS = 6
@@ -49,7 +49,7 @@ def test_concurrent_allocation_never_gives_a_contact_twice():
         try:
             for _ in range(ROUNDS):
                 barrier.wait(timeout=60)
-                contact = services.allocate_next_call(agent, now=NOW)
+                contact = allocation.allocate_next_call(agent, now=NOW)
                 if contact is not None:
                     with lock:
                         given.append(contact.pk)

@@ -7,7 +7,7 @@ from collections import Counter
 import pytest
 from django.db import InterfaceError, OperationalError, close_old_connections, connection, connections
 
-from campaigns import dispatch
+from campaigns.dispatch import claim
 from campaigns.models import Campaign, Contact, RedialRequest
 from tests.dispatch.factories import make_campaign
 
@@ -49,7 +49,7 @@ def test_eight_concurrent_dispatchers_hand_off_each_request_exactly_once():
             start.wait()
             while True:
                 # claim_due directly, without run_dispatch's advisory lock: SKIP LOCKED alone must hold.
-                result = dispatch.claim_due(batch_size=500)
+                result = claim.claim_due(batch_size=500)
                 handed_off[slot].extend(result.ready)
                 if result.claimed == 0:
                     break
@@ -86,12 +86,12 @@ def test_dispatcher_recovers_from_a_killed_connection_and_loses_nothing():
     def dispatcher():
         try:
             try:
-                dispatch.run_dispatch(batch_size=200)
+                claim.run_dispatch(batch_size=200)
                 outcome["first"] = "completed"
             except (OperationalError, InterfaceError) as exc:
                 outcome["first"] = f"failed: {type(exc).__name__}"
             # The next beat run: run_dispatch drops the dead connection and reconnects.
-            result = dispatch.run_dispatch(batch_size=200)
+            result = claim.run_dispatch(batch_size=200)
             outcome["second"] = result.claimed if result is not None else None
         finally:
             connections.close_all()

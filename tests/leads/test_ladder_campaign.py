@@ -7,8 +7,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from campaigns import services
 from campaigns.models import BusinessHourWindow, Campaign, Contact, DialPlan, RedialRequest
+from campaigns.services import attempts as attempt_services
+from campaigns.services import contacts as contact_services
+from campaigns.services import queue as queue_services
 from strategies.models import LadderStep, Outcome, Strategy
 
 pytestmark = pytest.mark.django_db
@@ -40,7 +42,7 @@ def local(*args):
 
 
 def call(campaign, contact, at, outcome, duration=0):
-    attempt, created = services.record_attempt(
+    attempt, created = attempt_services.record_attempt(
         campaign=campaign,
         contact=contact,
         outcome=Outcome.objects.get(code=outcome),
@@ -54,8 +56,8 @@ def call(campaign, contact, at, outcome, duration=0):
 
 
 def test_out_of_hours_lead_then_missed_short_and_missed_calls_climb_the_ladder(ladder_campaign):
-    contact = services.create_contact(campaign=ladder_campaign, phone="+442079460001", name="Ada")
-    lead = services.queue_lead(campaign=ladder_campaign, contact=contact, now=local(2026, 11, 23, 21, 0))
+    contact = contact_services.create_contact(campaign=ladder_campaign, phone="+442079460001", name="Ada")
+    lead = queue_services.queue_lead(campaign=ladder_campaign, contact=contact, now=local(2026, 11, 23, 21, 0))
     assert lead.due_at == local(2026, 11, 24, 9, 10)  # out of hours: the opening plus the delay
 
     first = call(ladder_campaign, contact, local(2026, 11, 24, 9, 10), "sip.customer_no_answer")
@@ -78,13 +80,13 @@ def test_out_of_hours_lead_then_missed_short_and_missed_calls_climb_the_ladder(l
 
 
 def test_a_missed_call_late_in_the_day_waits_for_the_next_opening(ladder_campaign):
-    contact = services.create_contact(campaign=ladder_campaign, phone="+442079460002")
+    contact = contact_services.create_contact(campaign=ladder_campaign, phone="+442079460002")
     attempt = call(ladder_campaign, contact, local(2026, 11, 27, 16, 55), "sip.customer_no_answer")  # a Friday
     # 17:05 is after hours and the weekend is closed: Monday 09:00, plus the opening delay.
     assert attempt.next_attempt_at.astimezone(UTC) == local(2026, 11, 30, 9, 10).astimezone(UTC)
 
 
 def test_an_outcome_outside_the_ladder_is_not_retried(ladder_campaign):
-    contact = services.create_contact(campaign=ladder_campaign, phone="+442079460003")
+    contact = contact_services.create_contact(campaign=ladder_campaign, phone="+442079460003")
     attempt = call(ladder_campaign, contact, local(2026, 11, 24, 10, 0), "sip.customer_busy")
     assert attempt.next_attempt_at is None and attempt.decision_reason == "no_rule"

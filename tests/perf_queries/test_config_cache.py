@@ -7,8 +7,9 @@ from datetime import date, timedelta
 import pytest
 from django.db import connection, transaction
 
-from campaigns import scheduling, services
 from campaigns.models import BusinessHourWindow, Contact, Holiday, SchedulingConfigVersion
+from campaigns.services import attempts as attempt_services
+from campaigns.services import scheduling
 from strategies.models import CallResult, LadderStep, Outcome, Strategy, StrategyRule
 from strategies.services import replace_rules
 
@@ -18,7 +19,7 @@ pytestmark = pytest.mark.django_db
 
 
 def record(campaign, contact, code=NO_ANSWER, at=TUESDAY_TEN):
-    attempt, _ = services.record_attempt(
+    attempt, _ = attempt_services.record_attempt(
         campaign=campaign, contact=contact, outcome=Outcome.objects.get(code=code), started_at=at
     )
     return attempt

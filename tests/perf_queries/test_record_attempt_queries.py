@@ -8,8 +8,8 @@ from datetime import timedelta
 
 import pytest
 
-from campaigns import services
 from campaigns.models import Contact, RedialRequest
+from campaigns.services import attempts as attempt_services
 from strategies.models import Outcome
 
 from .conftest import BUSY, NO_ANSWER, TUESDAY_TEN
@@ -37,7 +37,7 @@ COLD_CACHE_EXTRA_QUERIES = 5
 
 
 def record(campaign, contact, code=NO_ANSWER, call_id="", at=TUESDAY_TEN):
-    return services.record_attempt(
+    return attempt_services.record_attempt(
         campaign=campaign,
         contact=contact,
         outcome=OUTCOMES.get(code) or Outcome.objects.get(code=code),
@@ -52,7 +52,7 @@ def test_record_attempt_with_a_retry_stays_within_its_queries(campaign, new_cont
     contact = new_contact()
     no_answer = Outcome.objects.get(code=NO_ANSWER)
     with django_assert_max_num_queries(RECORD_WITH_RETRY_QUERIES):
-        attempt, created = services.record_attempt(
+        attempt, created = attempt_services.record_attempt(
             campaign=campaign,
             contact=contact,
             outcome=no_answer,
@@ -87,7 +87,7 @@ def test_a_duplicate_call_id_costs_a_lock_and_a_look_up(campaign, new_contact, d
 
 
 def test_a_cold_cache_reads_the_configuration_once(campaign, new_contact, django_assert_max_num_queries):
-    from campaigns import scheduling
+    from campaigns.services import scheduling
 
     first, second = new_contact(), new_contact()
     scheduling._cache = (None, {})  # as in a fresh worker process
@@ -106,6 +106,6 @@ def test_schedule_retry_after_wrap_up_locks_the_contact_once(campaign, new_conta
     # SAVEPOINT, lock (with the token), history up to the attempt, decision, close the contact, cancel its
     # requests, RELEASE.
     with django_assert_max_num_queries(7):
-        services.schedule_retry(attempt, now=TUESDAY_TEN + timedelta(minutes=5))
+        attempt_services.schedule_retry(attempt, now=TUESDAY_TEN + timedelta(minutes=5))
     attempt.refresh_from_db()
     assert attempt.decision_reason == "no_rule"  # the campaign has no business strategy

@@ -8,8 +8,8 @@ from unittest import mock
 import pytest
 from django.http import StreamingHttpResponse
 
-from campaigns import reports
 from campaigns.models import Attempt, Campaign, Contact
+from campaigns.queries import reports
 from strategies.models import CallResult, Outcome
 
 pytestmark = pytest.mark.django_db

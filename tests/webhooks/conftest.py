@@ -11,7 +11,7 @@ from django.utils import timezone
 from twilio.request_validator import RequestValidator
 
 from campaigns.models import BusinessHourWindow, Campaign, Contact, DialPlan, RedialRequest
-from campaigns.webhooks.signatures import body_signature
+from retryadmin.lib.signing import body_signature
 from strategies.models import Outcome, Strategy, StrategyRule
 
 TWILIO_TOKEN = "test-twilio-auth-token"

@@ -5,7 +5,7 @@ import json
 import pytest
 
 from campaigns.models import Attempt, WebhookEvent
-from campaigns.webhooks.views import MAX_BODY_BYTES
+from retryadmin.lib.jsonapi import MAX_BODY_BYTES
 
 from .conftest import (
     OZONETEL_PATH,

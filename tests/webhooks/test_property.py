@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from twilio.request_validator import RequestValidator
 
 from campaigns.models import WebhookEvent
-from campaigns.webhooks.signatures import body_signature
+from retryadmin.lib.signing import body_signature
 
 from .conftest import OZONETEL_ACCOUNT, OZONETEL_PATH, OZONETEL_SECRET, SIP_PATH, SIP_SECRET, TWILIO_PATH, TWILIO_TOKEN
 

@@ -201,7 +201,7 @@ def test_unknown_request_id_is_404_naming_the_request(client, dialed):
 
 
 def test_unknown_status_falls_back_is_listed_unmapped_and_remaps_after_a_mapping_is_added(client, dialed):
-    from campaigns.webhooks.services import reprocess_events
+    from campaigns.telephony.services import reprocess_events
 
     request = dialed(call_sid(5))
     ended = timezone.now().replace(microsecond=0)
@@ -238,7 +238,7 @@ def test_unknown_status_falls_back_is_listed_unmapped_and_remaps_after_a_mapping
 
 
 def test_remap_leaves_the_schedule_alone_when_the_contact_has_moved_on(client, dialed):
-    from campaigns.webhooks.services import reprocess_events
+    from campaigns.telephony.services import reprocess_events
 
     request = dialed(call_sid(5))
     post_twilio(client, twilio_params(call_sid(5), "weird", duration=0))
@@ -258,14 +258,14 @@ def test_remap_leaves_the_schedule_alone_when_the_contact_has_moved_on(client, d
 
 
 def test_failed_event_is_processed_again_by_reprocess(client, dialed, monkeypatch):
-    from campaigns.webhooks import services
+    from campaigns.telephony import services
 
     dialed(call_sid(8))
 
     def broken(**kwargs):
         raise RuntimeError("database went away")
 
-    monkeypatch.setattr(services.campaign_services, "record_attempt", broken)
+    monkeypatch.setattr(services.attempt_services, "record_attempt", broken)
     response = post_twilio(client, twilio_params(call_sid(8), "busy", duration=0))
     assert response.status_code == 500
     assert "stored as #" in response.json()["error"]

@@ -7,10 +7,10 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from campaigns.models import Attempt, Campaign, Contact, RedialRequest
-from campaigns.services import RedialRefused
+from campaigns.services.contacts import RedialRefused
 from strategies.models import AutoClassification
-from wrapup import services
 from wrapup.models import AgentSession
+from wrapup.services import allocation, presence, sessions, wrap_up
 
 from .conftest import ANSWERED, BUSY, NOW, call_result, minutes, outcome
 
@@ -21,8 +21,8 @@ def session_of(agent) -> AgentSession:
 
 def in_wrap_up(agent, campaign, contact, now=NOW, duration=90):
     """Join, take `contact` (the only one due), and end the call connected."""
-    assert services.join_campaign(agent, campaign, now=now) == contact
-    ended = services.simulate_call_end(session_of(agent), outcome=outcome(ANSWERED), duration_seconds=duration, now=now)
+    assert presence.join_campaign(agent, campaign, now=now) == contact
+    ended = wrap_up.simulate_call_end(session_of(agent), outcome=outcome(ANSWERED), duration_seconds=duration, now=now)
     assert ended.in_wrap_up
     return ended.attempt
 
@@ -32,7 +32,7 @@ def in_wrap_up(agent, campaign, contact, now=NOW, duration=90):
 
 def test_join_makes_agent_ready_and_allocates_a_fresh_contact(agent, campaign, make_contact):
     contact = make_contact(campaign)
-    assert services.join_campaign(agent, campaign, now=NOW) == contact
+    assert presence.join_campaign(agent, campaign, now=NOW) == contact
     session = session_of(agent)
     assert (session.state, session.campaign, session.current_contact) == (AgentSession.IN_CALL, campaign, contact)
     contact.refresh_from_db()
@@ -40,45 +40,45 @@ def test_join_makes_agent_ready_and_allocates_a_fresh_contact(agent, campaign, m
 
 
 def test_join_with_nothing_due_leaves_agent_ready(agent, campaign):
-    assert services.join_campaign(agent, campaign, now=NOW) is None
+    assert presence.join_campaign(agent, campaign, now=NOW) is None
     assert session_of(agent).state == AgentSession.READY
 
 
 def test_join_refuses_a_paused_campaign(agent, make_campaign):
     paused = make_campaign(status=Campaign.PAUSED)
-    with pytest.raises(services.ActionRefused, match="paused"):
-        services.join_campaign(agent, paused, now=NOW)
+    with pytest.raises(sessions.ActionRefused, match="paused"):
+        presence.join_campaign(agent, paused, now=NOW)
 
 
 def test_pause_resume_and_leave(agent, campaign, make_contact):
-    services.join_campaign(agent, campaign, now=NOW)
-    services.pause(agent, now=NOW)
+    presence.join_campaign(agent, campaign, now=NOW)
+    presence.pause(agent, now=NOW)
     assert session_of(agent).state == AgentSession.PAUSED
     contact = make_contact(campaign)
-    assert services.resume(agent, now=NOW) == contact
+    assert presence.resume(agent, now=NOW) == contact
     assert session_of(agent).state == AgentSession.IN_CALL
-    services.simulate_call_end(session_of(agent), outcome=outcome(BUSY), duration_seconds=0, now=NOW)
-    services.leave_campaign(agent, now=NOW)
+    wrap_up.simulate_call_end(session_of(agent), outcome=outcome(BUSY), duration_seconds=0, now=NOW)
+    presence.leave_campaign(agent, now=NOW)
     session = session_of(agent)
     assert (session.state, session.campaign) == (AgentSession.OFFLINE, None)
 
 
 def test_pause_and_leave_are_refused_in_wrap_up(agent, campaign, make_contact):
     in_wrap_up(agent, campaign, make_contact(campaign))
-    with pytest.raises(services.ActionRefused, match="during wrap-up"):
-        services.pause(agent, now=NOW)
-    with pytest.raises(services.ActionRefused, match="during wrap-up"):
-        services.leave_campaign(agent, now=NOW)
+    with pytest.raises(sessions.ActionRefused, match="during wrap-up"):
+        presence.pause(agent, now=NOW)
+    with pytest.raises(sessions.ActionRefused, match="during wrap-up"):
+        presence.leave_campaign(agent, now=NOW)
     assert session_of(agent).state == AgentSession.WRAP_UP
 
 
 def test_pause_is_refused_during_a_call_and_resume_when_not_paused(agent, campaign, make_contact):
     make_contact(campaign)
-    services.join_campaign(agent, campaign, now=NOW)
-    with pytest.raises(services.ActionRefused, match="during a call"):
-        services.pause(agent, now=NOW)
-    with pytest.raises(services.ActionRefused, match="not paused"):
-        services.resume(agent, now=NOW)
+    presence.join_campaign(agent, campaign, now=NOW)
+    with pytest.raises(sessions.ActionRefused, match="during a call"):
+        presence.pause(agent, now=NOW)
+    with pytest.raises(sessions.ActionRefused, match="not paused"):
+        presence.resume(agent, now=NOW)
 
 
 # --- the call -------------------------------------------------------------------------------------
@@ -98,8 +98,8 @@ def test_connected_call_enters_wrap_up_with_the_acw_deadline(agent, campaign, ma
 
 def test_not_connected_call_is_classified_scheduled_and_the_next_call_follows(agent, campaign, make_contact):
     first, second = make_contact(campaign), make_contact(campaign)
-    services.join_campaign(agent, campaign, now=NOW)
-    ended = services.simulate_call_end(session_of(agent), outcome=outcome(BUSY), duration_seconds=0, now=NOW)
+    presence.join_campaign(agent, campaign, now=NOW)
+    ended = wrap_up.simulate_call_end(session_of(agent), outcome=outcome(BUSY), duration_seconds=0, now=NOW)
     assert not ended.in_wrap_up
     assert ended.auto_result == call_result("busy")
     assert ended.attempt.call_result == call_result("busy")
@@ -114,21 +114,21 @@ def test_not_connected_call_is_classified_scheduled_and_the_next_call_follows(ag
 def test_call_from_a_redial_request_is_a_callback_and_closes_the_request(agent, campaign, make_contact, make_redial):
     contact = make_contact(campaign)
     request = make_redial(contact, NOW - minutes(5), status=RedialRequest.READY)
-    services.join_campaign(agent, campaign, now=NOW)
+    presence.join_campaign(agent, campaign, now=NOW)
     request.refresh_from_db()
     assert request.status == RedialRequest.DIALING
-    ended = services.simulate_call_end(session_of(agent), outcome=outcome(ANSWERED), duration_seconds=60, now=NOW)
+    ended = wrap_up.simulate_call_end(session_of(agent), outcome=outcome(ANSWERED), duration_seconds=60, now=NOW)
     assert ended.attempt.source == Attempt.SOURCE_CALLBACK and ended.attempt.redial_request == request
     request.refresh_from_db()
     assert request.status == RedialRequest.DONE
 
 
 def test_simulate_call_end_refuses_without_a_call_and_bad_duration(agent, campaign):
-    services.join_campaign(agent, campaign, now=NOW)
-    with pytest.raises(services.ActionRefused, match="no call"):
-        services.simulate_call_end(session_of(agent), outcome=outcome(BUSY), duration_seconds=5, now=NOW)
+    presence.join_campaign(agent, campaign, now=NOW)
+    with pytest.raises(sessions.ActionRefused, match="no call"):
+        wrap_up.simulate_call_end(session_of(agent), outcome=outcome(BUSY), duration_seconds=5, now=NOW)
     with pytest.raises(ValidationError) as caught:
-        services.simulate_call_end(session_of(agent), outcome=outcome(BUSY), duration_seconds=-1, now=NOW)
+        wrap_up.simulate_call_end(session_of(agent), outcome=outcome(BUSY), duration_seconds=-1, now=NOW)
     assert "duration_seconds" in caught.value.message_dict
 
 
@@ -139,7 +139,7 @@ def test_final_result_ends_wrap_up_closes_contact_and_allocates_next(agent, camp
     contact = make_contact(campaign)
     attempt = in_wrap_up(agent, campaign, contact)
     following = make_contact(campaign)
-    ended = services.choose_call_result(agent, attempt, call_result("successful"), now=NOW + minutes(1))
+    ended = wrap_up.choose_call_result(agent, attempt, call_result("successful"), now=NOW + minutes(1))
     attempt.refresh_from_db()
     contact.refresh_from_db()
     assert attempt.call_result == call_result("successful")
@@ -152,7 +152,7 @@ def test_final_result_ends_wrap_up_closes_contact_and_allocates_next(agent, camp
 def test_retry_result_schedules_the_business_strategy_delay(agent, campaign, make_contact):
     contact = make_contact(campaign)
     attempt = in_wrap_up(agent, campaign, contact)
-    ended = services.choose_call_result(agent, attempt, call_result("busy"), now=NOW)
+    ended = wrap_up.choose_call_result(agent, attempt, call_result("busy"), now=NOW)
     # The engine counts from the attempt's start (rule 4: t + delay), 90 s before it ended.
     assert ended.redial.due_at == attempt.started_at + timedelta(hours=2)
     assert ended.redial.owner is None
@@ -160,7 +160,7 @@ def test_retry_result_schedules_the_business_strategy_delay(agent, campaign, mak
 
 def test_redial_result_makes_a_personal_request_after_the_campaign_delay(agent, campaign, make_contact):
     attempt = in_wrap_up(agent, campaign, make_contact(campaign))
-    ended = services.choose_call_result(agent, attempt, call_result("redial"), now=NOW)
+    ended = wrap_up.choose_call_result(agent, attempt, call_result("redial"), now=NOW)
     assert ended.redial.owner == agent
     assert ended.redial.due_at == NOW + minutes(30)
     assert ended.redial.source == RedialRequest.SOURCE_AGENT
@@ -171,7 +171,7 @@ def test_redial_result_makes_a_personal_request_after_the_campaign_delay(agent, 
 def test_instant_retry_makes_a_common_request_due_now_that_is_allocated_at_once(agent, campaign, make_contact):
     contact = make_contact(campaign)
     attempt = in_wrap_up(agent, campaign, contact)
-    ended = services.choose_call_result(agent, attempt, call_result("instant_retry"), now=NOW)
+    ended = wrap_up.choose_call_result(agent, attempt, call_result("instant_retry"), now=NOW)
     assert ended.redial.owner is None and ended.redial.source == RedialRequest.SOURCE_INSTANT
     assert ended.next_contact == contact
     assert session_of(agent).current_redial == ended.redial
@@ -180,7 +180,7 @@ def test_instant_retry_makes_a_common_request_due_now_that_is_allocated_at_once(
 def test_pause_after_wrap_up_pauses_instead_of_allocating(agent, campaign, make_contact):
     attempt = in_wrap_up(agent, campaign, make_contact(campaign))
     make_contact(campaign)
-    ended = services.choose_call_result(agent, attempt, call_result("refusal"), pause_after=True, now=NOW)
+    ended = wrap_up.choose_call_result(agent, attempt, call_result("refusal"), pause_after=True, now=NOW)
     assert ended.next_contact is None
     assert session_of(agent).state == AgentSession.PAUSED
 
@@ -188,9 +188,9 @@ def test_pause_after_wrap_up_pauses_instead_of_allocating(agent, campaign, make_
 def test_requires_end_wrap_up_keeps_the_choice_until_end(agent, make_campaign, make_contact):
     campaign = make_campaign(requires_end_wrap_up=True)
     attempt = in_wrap_up(agent, campaign, make_contact(campaign))
-    assert services.choose_call_result(agent, attempt, call_result("refusal"), now=NOW) is None
+    assert wrap_up.choose_call_result(agent, attempt, call_result("refusal"), now=NOW) is None
     assert session_of(agent).state == AgentSession.WRAP_UP
-    ended = services.end_wrap_up(session_of(agent), now=NOW)
+    ended = wrap_up.end_wrap_up(session_of(agent), now=NOW)
     assert ended.call_result == call_result("refusal")
     assert session_of(agent).state == AgentSession.READY
 
@@ -199,24 +199,24 @@ def test_agent_cannot_end_wrap_up_without_a_result(agent, make_campaign, make_co
     campaign = make_campaign(requires_end_wrap_up=True)
     in_wrap_up(agent, campaign, make_contact(campaign))
     with pytest.raises(ValidationError) as caught:
-        services.end_wrap_up(session_of(agent), now=NOW)
+        wrap_up.end_wrap_up(session_of(agent), now=NOW)
     assert "call_result" in caught.value.message_dict
     assert session_of(agent).state == AgentSession.WRAP_UP
 
 
 def test_a_finished_wrap_up_cannot_be_chosen_again(agent, campaign, make_contact):
     attempt = in_wrap_up(agent, campaign, make_contact(campaign))
-    services.choose_call_result(agent, attempt, call_result("refusal"), now=NOW)
-    with pytest.raises(services.ActionRefused, match="over"):
-        services.choose_call_result(agent, attempt, call_result("successful"), now=NOW)
+    wrap_up.choose_call_result(agent, attempt, call_result("refusal"), now=NOW)
+    with pytest.raises(sessions.ActionRefused, match="over"):
+        wrap_up.choose_call_result(agent, attempt, call_result("successful"), now=NOW)
 
 
 def test_manual_redial_in_wrap_up_stands_over_the_automatic_retry(agent, campaign, make_contact):
     contact = make_contact(campaign)
     attempt = in_wrap_up(agent, campaign, contact)
     due = NOW + timedelta(days=1)
-    manual = services.add_wrap_up_redial(agent, attempt, due_at=due, personal=False, remarks="after lunch", now=NOW)
-    ended = services.choose_call_result(agent, attempt, call_result("busy"), now=NOW)
+    manual = wrap_up.add_wrap_up_redial(agent, attempt, due_at=due, personal=False, remarks="after lunch", now=NOW)
+    ended = wrap_up.choose_call_result(agent, attempt, call_result("busy"), now=NOW)
     assert ended.redial == manual
     manual.refresh_from_db()
     assert manual.status == RedialRequest.SCHEDULED and manual.owner is None and manual.remarks == "after lunch"
@@ -229,8 +229,8 @@ def test_manual_redial_in_wrap_up_stands_over_the_automatic_retry(agent, campaig
 def test_a_final_result_cancels_a_redial_added_in_wrap_up_and_closes_the_contact(agent, campaign, make_contact):
     contact = make_contact(campaign)
     attempt = in_wrap_up(agent, campaign, contact)
-    manual = services.add_wrap_up_redial(agent, attempt, due_at=NOW + timedelta(days=1), personal=False, now=NOW)
-    ended = services.choose_call_result(agent, attempt, call_result("refusal"), now=NOW)
+    manual = wrap_up.add_wrap_up_redial(agent, attempt, due_at=NOW + timedelta(days=1), personal=False, now=NOW)
+    ended = wrap_up.choose_call_result(agent, attempt, call_result("refusal"), now=NOW)
     assert ended.redial is None
     manual.refresh_from_db()
     assert manual.status == RedialRequest.CANCELLED
@@ -243,29 +243,29 @@ def test_a_final_result_cancels_a_redial_added_in_wrap_up_and_closes_the_contact
 def test_add_redial_personal_and_refused_with_the_next_allowed_time(agent, make_campaign, make_contact):
     campaign = make_campaign(open_minutes=(9 * 60, 17 * 60))
     attempt = in_wrap_up(agent, campaign, make_contact(campaign))
-    personal = services.add_wrap_up_redial(agent, attempt, due_at=NOW + timedelta(hours=3), personal=True, now=NOW)
+    personal = wrap_up.add_wrap_up_redial(agent, attempt, due_at=NOW + timedelta(hours=3), personal=True, now=NOW)
     assert personal.owner == agent and personal.created_by == agent
     with pytest.raises(RedialRefused) as caught:
-        services.add_wrap_up_redial(agent, attempt, due_at=NOW + timedelta(hours=10), personal=True, now=NOW)
+        wrap_up.add_wrap_up_redial(agent, attempt, due_at=NOW + timedelta(hours=10), personal=True, now=NOW)
     assert "next allowed time is Tue 26 Nov 09:00" in caught.value.messages[0]
     assert caught.value.next_allowed_at == NOW + timedelta(hours=23)
 
 
 def test_add_redial_is_refused_outside_wrap_up(agent, campaign, make_contact):
     attempt = in_wrap_up(agent, campaign, make_contact(campaign))
-    services.choose_call_result(agent, attempt, call_result("refusal"), now=NOW)
-    with pytest.raises(services.ActionRefused):
-        services.add_wrap_up_redial(agent, attempt, due_at=NOW + timedelta(hours=1), personal=True, now=NOW)
+    wrap_up.choose_call_result(agent, attempt, call_result("refusal"), now=NOW)
+    with pytest.raises(sessions.ActionRefused):
+        wrap_up.add_wrap_up_redial(agent, attempt, due_at=NOW + timedelta(hours=1), personal=True, now=NOW)
 
 
 def test_notes_only_for_the_current_customer(agent, campaign, make_contact):
     contact, other = make_contact(campaign), make_contact(campaign)
-    services.join_campaign(agent, campaign, now=NOW)
-    services.update_contact_notes(agent, contact, "  prefers evenings ")
+    presence.join_campaign(agent, campaign, now=NOW)
+    wrap_up.update_contact_notes(agent, contact, "  prefers evenings ")
     contact.refresh_from_db()
     assert contact.notes == "prefers evenings"
-    with pytest.raises(services.ActionRefused):
-        services.update_contact_notes(agent, other, "x")
+    with pytest.raises(sessions.ActionRefused):
+        wrap_up.update_contact_notes(agent, other, "x")
 
 
 # --- after-call-work timeout ----------------------------------------------------------------------
@@ -274,9 +274,9 @@ def test_notes_only_for_the_current_customer(agent, campaign, make_contact):
 def test_acw_timeout_ends_a_forgotten_wrap_up_and_schedules_as_usual(agent, campaign, make_contact):
     contact = make_contact(campaign)
     attempt = in_wrap_up(agent, campaign, contact)
-    assert services.end_expired_wrap_ups(now=NOW + timedelta(seconds=119)) == 0
+    assert wrap_up.end_expired_wrap_ups(now=NOW + timedelta(seconds=119)) == 0
     assert session_of(agent).state == AgentSession.WRAP_UP
-    assert services.end_expired_wrap_ups(now=NOW + timedelta(seconds=120)) == 1
+    assert wrap_up.end_expired_wrap_ups(now=NOW + timedelta(seconds=120)) == 1
     attempt.refresh_from_db()
     contact.refresh_from_db()
     assert attempt.call_result is None and attempt.decision_reason == "no_rule"
@@ -288,7 +288,7 @@ def test_acw_timeout_ends_a_forgotten_wrap_up_and_schedules_as_usual(agent, camp
 def test_acw_timeout_uses_the_automatic_classification(agent, campaign, make_contact):
     AutoClassification.objects.create(outcome=outcome(ANSWERED), call_result=call_result("busy"))
     attempt = in_wrap_up(agent, campaign, make_contact(campaign))
-    assert services.end_expired_wrap_ups(now=NOW + timedelta(minutes=5)) == 1
+    assert wrap_up.end_expired_wrap_ups(now=NOW + timedelta(minutes=5)) == 1
     attempt.refresh_from_db()
     assert attempt.call_result == call_result("busy")
     assert attempt.next_attempt_at == attempt.started_at + timedelta(hours=2)
@@ -297,8 +297,8 @@ def test_acw_timeout_uses_the_automatic_classification(agent, campaign, make_con
 def test_acw_timeout_keeps_the_result_the_agent_chose(agent, make_campaign, make_contact):
     campaign = make_campaign(requires_end_wrap_up=True)
     attempt = in_wrap_up(agent, campaign, make_contact(campaign))
-    services.choose_call_result(agent, attempt, call_result("redial"), now=NOW)
-    services.end_expired_wrap_ups(now=NOW + timedelta(minutes=3))
+    wrap_up.choose_call_result(agent, attempt, call_result("redial"), now=NOW)
+    wrap_up.end_expired_wrap_ups(now=NOW + timedelta(minutes=3))
     request = RedialRequest.objects.get(contact=attempt.contact, status=RedialRequest.SCHEDULED)
     assert request.owner == agent
 
@@ -315,8 +315,8 @@ def test_the_celery_task_ends_expired_wrap_ups(agent, make_campaign, make_contac
 
 def test_system_end_is_refused_before_the_deadline(agent, campaign, make_contact):
     in_wrap_up(agent, campaign, make_contact(campaign))
-    with pytest.raises(services.ActionRefused):
-        services.end_wrap_up(session_of(agent), by_system=True, now=NOW + timedelta(seconds=10))
+    with pytest.raises(sessions.ActionRefused):
+        wrap_up.end_wrap_up(session_of(agent), by_system=True, now=NOW + timedelta(seconds=10))
 
 
 # --- allocation -----------------------------------------------------------------------------------
@@ -330,13 +330,13 @@ def test_allocation_order_personal_then_common_then_fresh(agent, agent2, campaig
     make_redial(common, NOW - minutes(20))
     make_redial(mine, NOW - minutes(1), owner=agent)
     make_redial(theirs, NOW - minutes(30), owner=agent2)
-    services.join_campaign(agent, campaign, now=NOW)
+    presence.join_campaign(agent, campaign, now=NOW)
     given = [session_of(agent).current_contact]
     for _ in range(2):
-        ended = services.simulate_call_end(session_of(agent), outcome=outcome(BUSY), duration_seconds=0, now=NOW)
+        ended = wrap_up.simulate_call_end(session_of(agent), outcome=outcome(BUSY), duration_seconds=0, now=NOW)
         given.append(ended.next_contact)
     assert given == [mine, common, fresh]
-    ended = services.simulate_call_end(session_of(agent), outcome=outcome(BUSY), duration_seconds=0, now=NOW)
+    ended = wrap_up.simulate_call_end(session_of(agent), outcome=outcome(BUSY), duration_seconds=0, now=NOW)
     assert ended.next_contact is None  # agent2's personal redial is within its grace
 
 
@@ -345,17 +345,17 @@ def test_oldest_due_first_and_future_requests_wait(agent, campaign, make_contact
     make_redial(late, NOW - minutes(1))
     make_redial(early, NOW - minutes(10))
     make_redial(future, NOW + minutes(10))
-    assert services.join_campaign(agent, campaign, now=NOW) == early
-    ended = services.simulate_call_end(session_of(agent), outcome=outcome(BUSY), duration_seconds=0, now=NOW)
+    assert presence.join_campaign(agent, campaign, now=NOW) == early
+    ended = wrap_up.simulate_call_end(session_of(agent), outcome=outcome(BUSY), duration_seconds=0, now=NOW)
     assert ended.next_contact == late
-    ended = services.simulate_call_end(session_of(agent), outcome=outcome(BUSY), duration_seconds=0, now=NOW)
+    ended = wrap_up.simulate_call_end(session_of(agent), outcome=outcome(BUSY), duration_seconds=0, now=NOW)
     assert ended.next_contact is None
 
 
 def test_overdue_personal_redial_past_grace_goes_to_another_agent(agent, agent2, campaign, make_contact, make_redial):
     contact = make_contact(campaign)
     request = make_redial(contact, NOW - minutes(31), owner=agent2)
-    assert services.join_campaign(agent, campaign, now=NOW) == contact
+    assert presence.join_campaign(agent, campaign, now=NOW) == contact
     request.refresh_from_db()
     assert request.owner is None and request.status == RedialRequest.DIALING
 
@@ -363,21 +363,21 @@ def test_overdue_personal_redial_past_grace_goes_to_another_agent(agent, agent2,
 def test_zero_grace_keeps_personal_redials_personal(agent, agent2, make_campaign, make_contact, make_redial):
     campaign = make_campaign(personal_redial_grace_minutes=0)
     make_redial(make_contact(campaign), NOW - timedelta(days=1), owner=agent2)
-    assert services.join_campaign(agent, campaign, now=NOW) is None
+    assert presence.join_campaign(agent, campaign, now=NOW) is None
 
 
 def test_never_outside_business_hours(agent, make_campaign, make_contact):
     campaign = make_campaign(open_minutes=(9 * 60, 17 * 60))
     make_contact(campaign)
-    assert services.join_campaign(agent, campaign, now=NOW.replace(hour=20)) is None
-    assert services.allocate_next_call(agent, now=NOW) is not None
+    assert presence.join_campaign(agent, campaign, now=NOW.replace(hour=20)) is None
+    assert allocation.allocate_next_call(agent, now=NOW) is not None
 
 
 def test_contact_window_is_read_in_the_contacts_zone(agent, make_campaign, make_contact):
     campaign = make_campaign(contact_window_start=8 * 60, contact_window_end=21 * 60)
     make_contact(campaign, name="Asleep in New Zealand", zone="Pacific/Auckland")  # 23:00 there
     awake = make_contact(campaign, name="In London")
-    assert services.join_campaign(agent, campaign, now=NOW) == awake
+    assert presence.join_campaign(agent, campaign, now=NOW) == awake
 
 
 def test_daily_limit_skips_a_contact_called_enough_today(agent, make_campaign, make_contact, make_redial):
@@ -388,19 +388,19 @@ def test_daily_limit_skips_a_contact_called_enough_today(agent, make_campaign, m
     )
     make_redial(called, NOW - minutes(5))
     fresh = make_contact(campaign)
-    assert services.join_campaign(agent, campaign, now=NOW) == fresh
+    assert presence.join_campaign(agent, campaign, now=NOW) == fresh
 
 
 def test_a_contact_held_by_another_agent_is_never_given(agent, agent2, campaign, make_contact):
     contact = make_contact(campaign)
-    assert services.join_campaign(agent2, campaign, now=NOW) == contact
-    assert services.join_campaign(agent, campaign, now=NOW) is None
+    assert presence.join_campaign(agent2, campaign, now=NOW) == contact
+    assert presence.join_campaign(agent, campaign, now=NOW) is None
     # Even when its status was changed under the holder's feet, the holder's session still guards it.
     Contact.objects.filter(pk=contact.pk).update(status=Contact.PENDING)
-    assert services.allocate_next_call(agent, now=NOW) is None
+    assert allocation.allocate_next_call(agent, now=NOW) is None
 
 
 def test_auto_dial_campaigns_are_not_allocated_by_the_workspace(agent, make_campaign, make_contact):
     campaign = make_campaign(dialing_mode=Campaign.AUTO_DIAL)
     make_contact(campaign)
-    assert services.join_campaign(agent, campaign, now=NOW) is None
+    assert presence.join_campaign(agent, campaign, now=NOW) is None

@@ -9,8 +9,9 @@ from django.utils import timezone
 
 from campaigns.models import Attempt, Contact, RedialRequest
 from strategies.models import AutoClassification
-from wrapup import services
 from wrapup.models import AgentSession
+from wrapup.services import presence, sessions
+from wrapup.services import wrap_up as wrap_up_services
 
 from .conftest import ANSWERED, BUSY, call_result, outcome
 
@@ -28,8 +29,10 @@ def state(agent) -> str:
 
 
 def wrap_up(agent, campaign, contact) -> Attempt:
-    services.join_campaign(agent, campaign)
-    ended = services.simulate_call_end(services.get_session(agent), outcome=outcome(ANSWERED), duration_seconds=60)
+    presence.join_campaign(agent, campaign)
+    ended = wrap_up_services.simulate_call_end(
+        sessions.get_session(agent), outcome=outcome(ANSWERED), duration_seconds=60
+    )
     return ended.attempt
 
 
@@ -61,7 +64,7 @@ def test_join_without_a_campaign_names_the_field(agent_client):
 
 def test_call_end_with_bad_duration_names_the_field(agent_client, agent, campaign, make_contact):
     make_contact(campaign)
-    services.join_campaign(agent, campaign)
+    presence.join_campaign(agent, campaign)
     response = agent_client.post(reverse("wrapup:call_end"), {"outcome": outcome(BUSY).pk, "duration_seconds": "-3"})
     assert response.status_code == 400
     assert "greater than or equal to 0" in response.text
@@ -70,7 +73,7 @@ def test_call_end_with_bad_duration_names_the_field(agent_client, agent, campaig
 
 def test_not_connected_call_shows_the_automatic_classification(agent_client, agent, campaign, make_contact):
     make_contact(campaign)
-    services.join_campaign(agent, campaign)
+    presence.join_campaign(agent, campaign)
     response = agent_client.post(
         reverse("wrapup:call_end"), {"outcome": outcome(BUSY).pk, "duration_seconds": "0"}, follow=True
     )
@@ -154,7 +157,7 @@ def test_add_redial_form_errors_name_the_field(agent_client, agent, campaign, ma
 
 def test_notes_are_saved(agent_client, agent, campaign, make_contact):
     contact = make_contact(campaign)
-    services.join_campaign(agent, campaign)
+    presence.join_campaign(agent, campaign)
     agent_client.post(reverse("wrapup:notes"), {"notes": "Call after 6pm"})
     contact.refresh_from_db()
     assert contact.notes == "Call after 6pm"
@@ -171,7 +174,7 @@ def test_pause_resume_leave_buttons(agent_client, agent, campaign):
 
 
 def test_next_call_polling_redirects_when_a_call_is_found(agent_client, agent, campaign, make_contact):
-    services.join_campaign(agent, campaign)
+    presence.join_campaign(agent, campaign)
     response = agent_client.post(reverse("wrapup:next_call"), HTTP_HX_REQUEST="true")
     assert response.status_code == 204 and "HX-Redirect" not in response
     make_contact(campaign)
@@ -181,7 +184,9 @@ def test_next_call_polling_redirects_when_a_call_is_found(agent_client, agent, c
 
 def test_other_agents_calls_and_redials_answer_404(agent_client, agent, agent2, campaign, make_contact):
     theirs = wrap_up(agent2, campaign, make_contact(campaign))
-    redial = services.add_wrap_up_redial(agent2, theirs, due_at=timezone.now() + timedelta(hours=2), personal=True)
+    redial = wrap_up_services.add_wrap_up_redial(
+        agent2, theirs, due_at=timezone.now() + timedelta(hours=2), personal=True
+    )
     assert agent_client.get(reverse("wrapup:attempt", args=[theirs.pk])).status_code == 404
     assert agent_client.get(reverse("wrapup:redial", args=[redial.pk])).status_code == 404
     response = agent_client.post(
@@ -194,7 +199,9 @@ def test_other_agents_calls_and_redials_answer_404(agent_client, agent, agent2, 
 
 def test_own_call_and_redial_pages(agent_client, agent, campaign, make_contact):
     attempt = wrap_up(agent, campaign, make_contact(campaign, name="Rahul Verma"))
-    redial = services.add_wrap_up_redial(agent, attempt, due_at=timezone.now() + timedelta(hours=2), personal=True)
+    redial = wrap_up_services.add_wrap_up_redial(
+        agent, attempt, due_at=timezone.now() + timedelta(hours=2), personal=True
+    )
     assert "Rahul Verma" in agent_client.get(reverse("wrapup:attempt", args=[attempt.pk])).text
     assert "Personal redial" in agent_client.get(reverse("wrapup:redial", args=[redial.pk])).text
 

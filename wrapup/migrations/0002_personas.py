@@ -1,8 +1,8 @@
-"""Create the persona groups of PRODUCT.md with their permissions (table in retryadmin/personas.py)."""
+"""Create the persona groups of PRODUCT.md with their permissions (table in retryadmin/lib/personas.py)."""
 
 from django.db import migrations
 
-from retryadmin.personas import sync_personas
+from retryadmin.lib.personas import sync_personas
 
 
 def create_personas(apps, schema_editor):

@@ -8,7 +8,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from campaigns.models import BusinessHourWindow, Campaign, Contact, DialPlan
-from retryadmin.personas import AGENT, CAMPAIGN_MANAGER, SALES_MANAGER, STAFF_PERSONAS, SUPERVISOR
+from retryadmin.lib.personas import AGENT, CAMPAIGN_MANAGER, SALES_MANAGER, STAFF_PERSONAS, SUPERVISOR
 from strategies.models import CallResult, LadderStep, Outcome, Strategy, StrategyRule
 
 DEMO_USERS = [

@@ -1,0 +1,208 @@
+"""Lead intake: `POST /api/leads/` turns a web-form lead into a contact called back at once.
+
+A lead that arrives out of hours joins the out-of-hours queue of its campaign (campaigns.services.queue.queue_lead):
+the k-th lead queued for an opening is due at opening + opening delay + (k - 1) x spacing.
+
+Authentication is the campaign's lead API key in the `X-Api-Key` header. The client's
+`Idempotency-Key` header (or `idempotency_key` in the body) makes a form that posts twice one lead.
+"""
+
+from __future__ import annotations
+
+import hmac
+from typing import Any
+
+import pydantic
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.http import HttpRequest, JsonResponse
+
+from campaigns.models import Campaign, Contact, LeadSubmission, validate_zone
+from campaigns.services import contacts as contact_services
+from campaigns.services import queue as queue_services
+from retryadmin.lib.jsonapi import (
+    JsonError,
+    JsonInvalid,
+    check_body,
+    check_envelope,
+    json_endpoint,
+    load_json_object,
+    refuse,
+)
+
+API_KEY_HEADER = "X-Api-Key"
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+MAX_KEY_LENGTH = LeadSubmission._meta.get_field("idempotency_key").max_length
+INVALID_LEAD = "The lead has invalid fields."
+# What a field must be, for a value of the wrong type (or a missing phone).
+FIELD_MESSAGES = {
+    "phone": "Give the phone number in E.164 form, e.g. +442079460000.",
+    "name": "Must be a string.",
+    "zone": "Must be a string.",
+    "remarks": "Must be a string.",
+    "custom_fields": "Must be a JSON object of names to values.",
+    "idempotency_key": f"Give a unique key per lead in the {IDEMPOTENCY_HEADER} header.",
+}
+
+
+class LeadBody(pydantic.BaseModel):
+    """A lead as posted. Validated with context {"campaign": the key's campaign, "header_key": the
+    Idempotency-Key header}; every bad field is reported at once."""
+
+    model_config = pydantic.ConfigDict(extra="forbid", strict=True)
+
+    campaign: Any = None
+    name: str | None = pydantic.Field(default=None, validate_default=True)
+    phone: str
+    zone: str | None = pydantic.Field(default=None, validate_default=True)
+    custom_fields: dict[str, Any] = {}
+    idempotency_key: str | None = pydantic.Field(default=None, validate_default=True)
+    remarks: str | None = pydantic.Field(default=None, validate_default=True)
+
+    @pydantic.field_validator("campaign")
+    @classmethod
+    def _same_campaign(cls, value, info: pydantic.ValidationInfo):
+        campaign = info.context["campaign"]
+        if value is not None and str(value) not in (str(campaign.pk), campaign.name):
+            raise refuse("The API key belongs to another campaign.")
+        return value
+
+    @pydantic.field_validator("phone")
+    @classmethod
+    def _phone_given(cls, value: str) -> str:
+        if not value.strip():
+            raise refuse(FIELD_MESSAGES["phone"])
+        return value.strip()
+
+    @pydantic.field_validator("zone")
+    @classmethod
+    def _known_zone(cls, value: str | None) -> str:
+        if value:
+            try:
+                validate_zone(value)
+            except ValidationError as error:
+                raise refuse(" ".join(error.messages)) from None
+        return value or ""
+
+    @pydantic.field_validator("idempotency_key")
+    @classmethod
+    def _key_given(cls, value: str | None, info: pydantic.ValidationInfo) -> str:
+        key = info.context["header_key"] or value or ""
+        if not key.strip():
+            raise refuse(FIELD_MESSAGES["idempotency_key"])
+        if len(key) > MAX_KEY_LENGTH:
+            raise refuse(f"At most {MAX_KEY_LENGTH} characters.")
+        return key.strip()
+
+    @pydantic.field_validator("name", "remarks")
+    @classmethod
+    def _stripped(cls, value: str | None) -> str:
+        return (value or "").strip()
+
+
+def authenticate_campaign(api_key: str) -> Campaign | None:
+    """The campaign whose lead API key is `api_key` (compared in constant time); None when none is."""
+    if not api_key:
+        return None
+    for campaign in Campaign.objects.exclude(lead_api_key="").filter(lead_api_key=api_key):
+        if hmac.compare_digest(campaign.lead_api_key, api_key):
+            return campaign
+    return None
+
+
+def parse_lead(payload: dict, campaign: Campaign, header_key: str) -> LeadBody:
+    """The lead's checked fields; raises JsonInvalid listing every bad field at once."""
+    return check_body(
+        LeadBody,
+        payload,
+        messages=FIELD_MESSAGES,
+        context={"campaign": campaign, "header_key": header_key},
+        title=INVALID_LEAD,
+    )
+
+
+def _lead_body(submission: LeadSubmission) -> dict:
+    request = submission.redial_request
+    return {
+        "lead": submission.idempotency_key,
+        "contact_id": submission.contact_id,
+        "redial_request_id": request.pk if request else None,
+        "due_at": request.due_at.isoformat() if request else None,
+        "explanation": request.explanation if request else "",
+    }
+
+
+def intake_lead(campaign: Campaign, fields: LeadBody, payload: dict) -> tuple[LeadSubmission, bool]:
+    """Record one lead: (submission, True) for a new one, (the earlier submission, False) for a repeat
+    of its idempotency key. Raises JsonInvalid for a field the services refuse, LeadKeyReused for a key
+    that comes back with other fields."""
+    existing = LeadSubmission.objects.filter(campaign=campaign, idempotency_key=fields.idempotency_key).first()
+    if existing is not None:
+        return _same_lead(existing, payload), False
+    try:
+        with transaction.atomic():
+            contact = Contact.objects.filter(
+                campaign=campaign, phone=contact_services.normalise_phone(fields.phone)
+            ).first()
+            if contact is None:
+                contact = contact_services.create_contact(
+                    campaign=campaign,
+                    phone=fields.phone,
+                    name=fields.name,
+                    zone=fields.zone,
+                    custom_fields=fields.custom_fields,
+                )
+            request = queue_services.queue_lead(campaign=campaign, contact=contact, remarks=fields.remarks)
+            submission = LeadSubmission.objects.create(
+                campaign=campaign,
+                idempotency_key=fields.idempotency_key,
+                contact=contact,
+                redial_request=request,
+                payload=payload,
+            )
+    except IntegrityError:
+        # The same key posted twice at the same moment: the other post won; answer with its lead.
+        existing = LeadSubmission.objects.get(campaign=campaign, idempotency_key=fields.idempotency_key)
+        return _same_lead(existing, payload), False
+    except ValidationError as error:
+        raise JsonInvalid(_validation_errors(error), INVALID_LEAD) from None
+    return submission, True
+
+
+class LeadKeyReused(Exception):
+    """An idempotency key already used for a lead with other fields."""
+
+
+def _same_lead(existing: LeadSubmission, payload: dict) -> LeadSubmission:
+    """`existing` when `payload` repeats its lead (a form posted twice); raises LeadKeyReused when the key
+    comes back with other fields, which would otherwise silently drop the new lead."""
+    if {k: v for k, v in existing.payload.items() if k != "idempotency_key"} != {
+        k: v for k, v in payload.items() if k != "idempotency_key"
+    }:
+        raise LeadKeyReused()
+    return existing
+
+
+def _validation_errors(error: ValidationError) -> list[dict[str, str]]:
+    if hasattr(error, "error_dict"):
+        return [{"field": field, "message": message} for field, msgs in error.message_dict.items() for message in msgs]
+    return [{"field": "", "message": message} for message in error.messages]
+
+
+@json_endpoint
+def lead_intake(request: HttpRequest) -> JsonResponse:
+    body = check_envelope(request, "application/json", scope="leads")
+    campaign = authenticate_campaign(request.headers.get(API_KEY_HEADER, ""))
+    if campaign is None:
+        raise JsonError(401, f"Missing or unknown API key in the {API_KEY_HEADER} header.", API_KEY_HEADER)
+    payload = load_json_object(body)
+    fields = parse_lead(payload, campaign, request.headers.get(IDEMPOTENCY_HEADER, ""))
+    try:
+        submission, created = intake_lead(campaign, fields, payload)
+    except LeadKeyReused:
+        raise JsonError(
+            409,
+            "This idempotency key was already used for a lead with other fields; use a new key.",
+            IDEMPOTENCY_HEADER,
+        ) from None
+    return JsonResponse(_lead_body(submission), status=201 if created else 200)

@@ -1,0 +1,10 @@
+"""The JSON API under /api/ (no login: each endpoint authenticates with its own key)."""
+
+from django.urls import path
+
+from campaigns.api import leads
+
+app_name = "api"
+urlpatterns = [
+    path("leads/", leads.lead_intake, name="leads"),
+]

@@ -1,0 +1,334 @@
+"""Dispatch of due redial requests: claim, re-check, hand off, dial, sweep expired leases.
+
+The database row is the schedule. A claim moves `scheduled -> claimed` with a fresh claim_token and a
+lease; only the holder of that token may move it on (`claimed -> dialing` in `dial_claimed`). A lost
+worker or message leaves the row claimed until its lease expires; `sweep_leases` then puts it back to
+`scheduled` (or `failed` after DISPATCH_MAX_ATTEMPTS). A stale or duplicate message carries an old
+token and changes nothing. So a request is dialed at most once per claim and never lost.
+
+PostgreSQL claims with one `WITH ... FOR UPDATE SKIP LOCKED ... UPDATE ... RETURNING` per batch, so any
+number of dispatchers can run at once; `run_dispatch` also takes an advisory lock so a second beat
+simply skips. SQLite (the demo database, one writer at a time) claims row by row with a conditional
+UPDATE that checks the row count.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from celery import current_app
+from django.conf import settings
+from django.db import close_old_connections, connection, transaction
+from django.db.models import F, Q, Value
+from django.db.models.functions import Concat
+from django.utils import timezone
+
+from campaigns.dispatch.dial import lease_seconds, release_claims
+from campaigns.models import Attempt, Campaign, Contact, RedialRequest
+from campaigns.services import scheduling
+from strategies import engine
+
+logger = logging.getLogger(__name__)
+
+
+# pg_try_advisory_lock key of a dispatch run ("RADISP" in ASCII, fits a bigint).
+DISPATCH_LOCK_KEY = 0x524144495350
+
+
+CLOSED_CONTACT_STATUSES = (Contact.DONE, Contact.EXHAUSTED, Contact.DO_NOT_CALL)
+
+
+TABLE = RedialRequest._meta.db_table
+
+
+CONTACT_TABLE = Contact._meta.db_table
+
+
+CAMPAIGN_TABLE = Campaign._meta.db_table
+
+
+ATTEMPT_TABLE = Attempt._meta.db_table
+
+
+# How far back attempts can still count for "today" in some zone (offsets stay within -12h..+14h).
+# The dial tasks run this module's claims, so it names them rather than importing them.
+DIAL_BATCH_TASK = "campaigns.tasks.dial_batch"
+RECENT_HISTORY = timedelta(days=3)
+
+
+@dataclass
+class ClaimResult:
+    """What one `claim_due` did. `ready` and `dialing` hold the hand-offs; the counts the rest."""
+
+    batches: int = 0
+    claimed: int = 0
+    ready: list[int] = field(default_factory=list)
+    dialing: list[tuple[int, str]] = field(default_factory=list)  # (id, claim_token) published to the dialer
+    replanned: int = 0
+    cancelled: int = 0
+    closed: int = 0
+    unpublished: int = 0  # released back to scheduled because the broker refused the message
+
+    def summary(self) -> dict:
+        return {
+            "batches": self.batches,
+            "claimed": self.claimed,
+            "ready": len(self.ready),
+            "dialing": len(self.dialing),
+            "replanned": self.replanned,
+            "cancelled": self.cancelled,
+            "closed": self.closed,
+            "unpublished": self.unpublished,
+        }
+
+
+@dataclass(frozen=True)
+class _Claimed:
+    id: int
+    token: str
+    campaign_id: int
+    contact_id: int
+    contact_status: str
+    contact_zone: str
+    has_recent_attempts: bool  # attempts in the last 3 days: only then can the daily limit refuse it
+
+
+# Table names come from the models, never from input; values are bound parameters.
+_PG_CLAIM = f"""
+WITH due AS MATERIALIZED (
+    SELECT r.id FROM {TABLE} r
+    WHERE r.status = 'scheduled' AND r.due_at <= %(now)s
+      AND r.campaign_id IN (SELECT c.id FROM {CAMPAIGN_TABLE} c WHERE c.status = 'active')
+    ORDER BY r.due_at
+    LIMIT %(limit)s
+    FOR UPDATE OF r SKIP LOCKED
+)
+UPDATE {TABLE} r
+SET status = 'claimed', claim_token = gen_random_uuid(), claimed_at = %(now)s, lease_expires_at = %(lease)s,
+    dispatch_attempts = r.dispatch_attempts + 1, updated_at = %(now)s
+FROM due, {CONTACT_TABLE} ct
+WHERE r.id = due.id AND ct.id = r.contact_id
+RETURNING r.id, r.claim_token::text, r.campaign_id, r.contact_id, ct.status, ct.zone,
+    EXISTS (SELECT 1 FROM {ATTEMPT_TABLE} a WHERE a.contact_id = r.contact_id AND a.started_at >= %(recent)s)
+"""  # noqa: S608
+
+
+def _claim_batch_pg(now: datetime, lease_at: datetime, limit: int) -> list[_Claimed]:
+    with connection.cursor() as cursor:
+        recent = now - RECENT_HISTORY
+        cursor.execute(_PG_CLAIM, {"now": now, "lease": lease_at, "limit": limit, "recent": recent})
+        return [_Claimed(*row) for row in cursor.fetchall()]
+
+
+def _claim_batch_generic(now: datetime, lease_at: datetime, limit: int) -> list[_Claimed]:
+    """Row by row: a conditional UPDATE per candidate; a row count of 0 means someone else got it."""
+    candidates = list(
+        RedialRequest.objects.filter(status=RedialRequest.SCHEDULED, due_at__lte=now, campaign__status=Campaign.ACTIVE)
+        .order_by("due_at", "id")
+        .values_list("id", "campaign_id", "contact_id", "contact__status", "contact__zone")[:limit]
+    )
+    recent = set(
+        Attempt.objects.filter(
+            contact_id__in=[c[2] for c in candidates], started_at__gte=now - RECENT_HISTORY
+        ).values_list("contact_id", flat=True)
+    )
+    claimed = []
+    for request_id, campaign_id, contact_id, contact_status, contact_zone in candidates:
+        token = str(uuid.uuid4())
+        won = RedialRequest.objects.filter(id=request_id, status=RedialRequest.SCHEDULED).claim(
+            token=token, now=now, lease_expires_at=lease_at
+        )
+        if won:
+            claimed.append(
+                _Claimed(request_id, token, campaign_id, contact_id, contact_status, contact_zone, contact_id in recent)
+            )
+    return claimed
+
+
+class _CampaignCache:
+    """One Campaign row and one engine Calendar per campaign per `claim_due` call."""
+
+    def __init__(self):
+        self._items: dict[int, tuple[Campaign, engine.Calendar]] = {}
+
+    def get(self, campaign_id: int) -> tuple[Campaign, engine.Calendar]:
+        if campaign_id not in self._items:
+            campaign = Campaign.objects.prefetch_related("business_hours", "holidays").get(id=campaign_id)
+            self._items[campaign_id] = (campaign, scheduling.calendar_for(campaign))
+        return self._items[campaign_id]
+
+
+def _history(campaign: Campaign, contact_ids: list[int], now: datetime) -> dict[int, list[engine.AttemptRecord]]:
+    """Recent attempts of these contacts, for the daily limit: one query per campaign and batch, for the
+    contacts the claim saw with recent attempts only (usually none)."""
+    records: dict[int, list[engine.AttemptRecord]] = defaultdict(list)
+    rows = Attempt.objects.filter(
+        campaign_id=campaign.id, contact_id__in=contact_ids, started_at__gte=now - RECENT_HISTORY
+    ).values_list("contact_id", "started_at", "outcome__code")
+    for contact_id, started_at, outcome in rows:
+        records[contact_id].append(engine.AttemptRecord(at=started_at, outcome=outcome))
+    return records
+
+
+@dataclass
+class _Verdicts:
+    ok: list[_Claimed] = field(default_factory=list)
+    cancel: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))  # reason -> ids
+    close: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))  # reason -> ids
+    replan: list[tuple[int, datetime, str]] = field(default_factory=list)  # (id, due_at, explanation line)
+
+
+def _recheck(rows: list[_Claimed], now: datetime, cache: _CampaignCache) -> _Verdicts:
+    """Rules 5 and 7 at claim time, in bulk: per campaign one calendar and one history query; the engine
+    is asked once per contact zone, and once more per contact that has attempts in the last days."""
+    verdicts = _Verdicts()
+    by_campaign: dict[int, list[_Claimed]] = defaultdict(list)
+    for row in rows:
+        by_campaign[row.campaign_id].append(row)
+    for campaign_id, group in by_campaign.items():
+        campaign, calendar = cache.get(campaign_id)
+        with_history = [r.contact_id for r in group if r.has_recent_attempts] if campaign.daily_attempts else []
+        history = _history(campaign, with_history, now) if with_history else {}
+        by_zone: dict[str, bool] = {}
+        for row in group:
+            if row.contact_status in CLOSED_CONTACT_STATUSES:
+                verdicts.cancel[f"contact is {row.contact_status}"].append(row.id)
+                continue
+            zone = row.contact_zone or None
+            records = history.get(row.contact_id, ())
+            if records:
+                allowed = engine.is_allowed_at(calendar, now, records, zone)
+            else:
+                if row.contact_zone not in by_zone:
+                    by_zone[row.contact_zone] = engine.is_allowed_at(calendar, now, (), zone)
+                allowed = by_zone[row.contact_zone]
+            if allowed:
+                verdicts.ok.append(row)
+                continue
+            nxt = engine.next_allowed_at(calendar, now, records, zone)
+            if campaign.ends_at is not None and now > campaign.ends_at:
+                verdicts.close[engine.REASON_ENDED].append(row.id)
+            elif nxt is None:
+                verdicts.close[engine.REASON_NO_WINDOW].append(row.id)
+            else:
+                why = nxt.explanation or "not allowed now"
+                line = f"Dispatch {now:%Y-%m-%d %H:%M} UTC: {why} -> {nxt.at:%Y-%m-%d %H:%M} UTC"
+                verdicts.replan.append((row.id, nxt.at, line))
+    return verdicts
+
+
+def _apply_verdicts(verdicts: _Verdicts, now: datetime, result: ClaimResult) -> None:
+    """Cancel, close and re-plan what the re-check refused. Runs inside the claim's transaction, so none of
+    these rows is ever seen as claimed; their claim does not count as a dispatch attempt."""
+    for reason, ids in verdicts.cancel.items():
+        result.cancelled += RedialRequest.objects.filter(id__in=ids).close(
+            RedialRequest.CANCELLED, reason, now, unclaim=True, undo_dispatch=True
+        )
+    for reason, ids in verdicts.close.items():
+        result.closed += RedialRequest.objects.filter(id__in=ids).close(
+            RedialRequest.EXPIRED, reason, now, unclaim=True, undo_dispatch=True
+        )
+    # Rare (due_at was planned inside allowed time): one UPDATE per row keeps each explanation exact.
+    for request_id, due_at, line in verdicts.replan:
+        result.replanned += RedialRequest.objects.filter(id=request_id).release(
+            undo_dispatch=True, due_at=due_at, explanation=Concat(F("explanation"), Value("\n" + line))
+        )
+
+
+def claim_due(now: datetime | None = None, batch_size: int = 500, max_batches: int | None = None) -> ClaimResult:
+    """Claim every due request of an active campaign, batch by batch, until a batch comes back short.
+
+    Each batch is one transaction: claim, re-check rules 5 and 7, apply the verdicts, and hand off.
+    Agent-first requests become `ready` in that transaction; auto-dial ones stay `claimed` and are
+    published to the dial task after the commit, as (id, claim_token) pairs.
+    """
+    now = now or timezone.now()
+    result = ClaimResult()
+    cache = _CampaignCache()
+    claim = _claim_batch_pg if connection.vendor == "postgresql" else _claim_batch_generic
+    while max_batches is None or result.batches < max_batches:
+        lease_at = now + timedelta(seconds=lease_seconds())
+        with transaction.atomic():
+            rows = claim(now, lease_at, batch_size)
+            result.batches += 1
+            result.claimed += len(rows)
+            if not rows:
+                break
+            verdicts = _recheck(rows, now, cache)
+            _apply_verdicts(verdicts, now, result)
+            ready, dial = [], []
+            for row in verdicts.ok:
+                campaign, _ = cache.get(row.campaign_id)
+                (dial if campaign.dialing_mode == Campaign.AUTO_DIAL else ready).append(row)
+            if ready:
+                ids = [row.id for row in ready]
+                # The allocation picks ready requests; a ready request has no lease to expire.
+                RedialRequest.objects.filter(id__in=ids).make_ready()
+                result.ready.extend(ids)
+            if dial:
+                pairs = [(row.id, row.token) for row in dial]
+                transaction.on_commit(lambda pairs=pairs: _publish_dials(pairs, result))
+        if len(rows) < batch_size:
+            break
+    return result
+
+
+def _publish_dials(pairs: list[tuple[int, str]], result: ClaimResult) -> None:
+    """After commit: one `dial_batch` message per chunk of pairs, on one broker connection.
+
+    A chunk the broker refuses is released back to `scheduled` at once (not counted as a dispatch
+    attempt), so a broker outage delays calls but loses none; were even that release to fail, the lease
+    would bring them back."""
+    size = settings.DISPATCH_DIAL_CHUNK
+    chunks = [pairs[i : i + size] for i in range(0, len(pairs), size)]
+    sent = 0
+    try:
+        with current_app.producer_or_acquire() as producer:
+            for chunk in chunks:
+                current_app.signature(DIAL_BATCH_TASK, args=([list(p) for p in chunk],)).apply_async(producer=producer)
+                result.dialing.extend(chunk)
+                sent += 1
+    except Exception as exc:  # kombu/redis raise many types for "broker unreachable"; all mean the same here
+        unsent = [pair for chunk in chunks[sent:] for pair in chunk]
+        logger.warning("dispatch: broker refused %s dial hand-offs (%s); releasing them", len(unsent), exc)
+        result.unpublished += release_claims(unsent, f"broker unavailable: {exc}"[:500])
+
+
+def close_ended_campaigns(now: datetime | None = None) -> int:
+    """Rule 7 for waiting requests: scheduled requests of ended campaigns (status `ended`, or past
+    `ends_at`) close as expired with reason campaign_ended. Paused campaigns keep theirs. Returns the count."""
+    now = now or timezone.now()
+    ended = Campaign.objects.filter(Q(status=Campaign.ENDED) | Q(ends_at__lt=now)).values("id")
+    return RedialRequest.objects.filter(status=RedialRequest.SCHEDULED, campaign_id__in=ended).close(
+        RedialRequest.EXPIRED, engine.REASON_ENDED, now
+    )
+
+
+def run_dispatch(now: datetime | None = None, batch_size: int = 500) -> ClaimResult | None:
+    """One beat run: close requests of ended campaigns, then `claim_due`. Returns None, doing nothing, when
+    another run holds the PostgreSQL advisory lock (a second beat, or an overlapping run)."""
+    # A connection killed under the previous run (pg_terminate_backend, a restart) is dropped here.
+    # (Not inside a caller's transaction: there it would close the connection the caller is using.)
+    if not connection.in_atomic_block:
+        close_old_connections()
+    if connection.vendor != "postgresql":
+        close_ended_campaigns(now)
+        return claim_due(now=now, batch_size=batch_size)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s)", [DISPATCH_LOCK_KEY])
+        if not cursor.fetchone()[0]:
+            logger.info("dispatch: another run holds the lock; skipping")
+            return None
+    try:
+        close_ended_campaigns(now)
+        return claim_due(now=now, batch_size=batch_size)
+    finally:
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_unlock(%s)", [DISPATCH_LOCK_KEY])
+        except Exception:  # the connection died: the server has released the session lock with it
+            logger.warning("dispatch: could not unlock (connection lost)")

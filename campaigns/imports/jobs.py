@@ -1,0 +1,244 @@
+"""CSV import of contacts: inspect the upload, preview it, then import it in chunks from a Celery task.
+
+The flow: `inspect_csv` refuses bad files before anything is stored (the upload form shows its
+message); `create_import_job` keeps the file as a pending ImportJob; the uploader sees a preview and
+`confirm_import` queues `campaigns.tasks.run_import` on commit; the task calls `run_import_job`,
+which validates every row, reports bad rows by row number and field, and writes contacts with
+one executemany per chunk, updating the job's counters after each chunk so the progress page moves.
+
+All or nothing: every row is checked first (progress counts checked rows), and only when none is bad
+are the contacts written, in one transaction. Skip bad rows: each chunk's good rows are written in
+their own transaction as soon as the chunk is checked.
+
+A worker killed mid-import leaves its job "running": `fail_stalled_imports` (a beat task) marks a job
+failed once its progress has not moved for IMPORT_STALL_SECONDS. Each progress save and the final
+write are conditional on the job still running, in the same transaction as the contacts they count,
+so a swept job's counts are exactly what was committed, and a late worker cannot write behind it.
+"""
+
+from __future__ import annotations
+
+import csv
+import logging
+from datetime import timedelta
+
+from celery import current_app
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from campaigns.imports.checks import GoodRow, RowChecker, _check_chunk, _existing_phones, _taken_errors
+from campaigns.imports.reading import CsvRejected, Inspection, _decode, _delimiter, _records, detect_columns
+from campaigns.imports.writer import ImportStopped, _insert_skipping_taken, _Run, insert_contacts
+from campaigns.models import Campaign, ImportJob
+from campaigns.queries.counts import forget_counts
+
+logger = logging.getLogger(__name__)
+
+
+# `campaigns.imports.tasks` runs this module's jobs, so it is named here rather than imported.
+RUN_IMPORT_TASK = "campaigns.tasks.run_import"
+CHUNK_ROWS = 2_000
+
+
+@transaction.atomic
+def create_import_job(*, campaign: Campaign, upload, mode: str, by, inspection: Inspection) -> ImportJob:
+    """Store an inspected upload as a pending job; nothing is imported until `confirm_import`."""
+    upload.seek(0)
+    job = ImportJob(
+        campaign=campaign,
+        created_by=by,
+        original_name=(upload.name or "")[:255],
+        mode=mode,
+        total_rows=inspection.total_rows,
+    )
+    job.file.save(f"campaign-{campaign.pk}.csv", upload, save=False)
+    job.save()
+    return job
+
+
+def confirm_import(job: ImportJob) -> bool:
+    """Queue the import once the preview is confirmed; False when it was already confirmed (a double
+    click), in which case nothing more is queued."""
+    with transaction.atomic():
+        confirmed = ImportJob.objects.filter(pk=job.pk, confirmed_at__isnull=True, status=ImportJob.PENDING).update(
+            confirmed_at=timezone.now()
+        )
+        if confirmed:
+            transaction.on_commit(lambda: current_app.signature(RUN_IMPORT_TASK, args=(job.pk,)).delay())
+    job.refresh_from_db()
+    return bool(confirmed)
+
+
+def _chunks(records, size: int):
+    chunk = []
+    for record in records:
+        chunk.append(record)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def run_import_job(job_id: int) -> ImportJob | None:
+    """Import a confirmed job's file. Returns the finished job, or None when the job is missing,
+    unconfirmed or already taken by another run (a duplicate delivery of the task)."""
+    now = timezone.now()
+    claimed = ImportJob.objects.filter(pk=job_id, status=ImportJob.PENDING, confirmed_at__isnull=False).update(
+        status=ImportJob.RUNNING, started_at=now, progress_at=now, message="Checking rows"
+    )
+    if not claimed:
+        return None
+    job = ImportJob.objects.select_related("campaign").get(pk=job_id)
+    run = _Run(job)
+    keep_all = job.mode == ImportJob.ALL_OR_NOTHING
+    try:
+        _run(job, run)
+    except ImportStopped:
+        logger.warning("Import job %s was failed by the stall sweep while still running; stopped", job_id)
+    except CsvRejected as error:
+        run.finish(ImportJob.FAILED, f"Nothing was imported: {error}")
+    except Exception:
+        logger.exception("Import job %s failed", job_id)
+        if keep_all:
+            run.imported = 0
+        run.finish(
+            ImportJob.FAILED,
+            "The import stopped on an unexpected error"
+            + (" and nothing was imported." if keep_all else f" after {run.imported:,} contacts.")
+            + " The error was logged; try again or contact support.",
+        )
+    job.refresh_from_db()
+    return job
+
+
+def _run(job: ImportJob, run: _Run) -> None:
+    campaign = job.campaign
+    with job.file.open("rb") as handle:
+        text = _decode(handle.read())
+    delimiter = _delimiter(text)
+    records = _records(text, delimiter)
+    header = next(records, None)
+    if header is None:
+        raise CsvRejected("The file is empty.")
+    checker = RowChecker(campaign, detect_columns(header[1]))
+    keep_all = job.mode == ImportJob.ALL_OR_NOTHING
+    pending: list[GoodRow] = []
+    for chunk in _chunks(records, CHUNK_ROWS):
+        good, errors = _check_chunk(checker, campaign, chunk)
+        run.add_errors(errors)
+        run.processed += len(chunk)
+        if keep_all:
+            pending.extend(good)
+            run.save_progress(total_rows=max(job.total_rows, run.processed))
+            continue
+        # The chunk's contacts and the count that reports them commit together (or not at all when the
+        # job was swept meanwhile), so imported_rows is always what the campaign holds.
+        with transaction.atomic():
+            if good:
+                run.imported += _insert_skipping_taken(campaign, good, run)
+            run.save_progress(total_rows=max(job.total_rows, run.processed))
+
+    if not keep_all:
+        message = f"Imported {run.imported:,} contacts"
+        message += f"; skipped {run.error_count:,} bad rows." if run.error_count else "."
+        run.finish(ImportJob.DONE, message)
+        return
+    if run.error_count:
+        run.finish(
+            ImportJob.FAILED,
+            f"Nothing was imported: {run.error_count:,} rows have errors. Fix them and import the file again.",
+        )
+        return
+    run.save_progress(message=f"Saving {len(pending):,} contacts")
+    try:
+        with transaction.atomic():
+            for start in range(0, len(pending), CHUNK_ROWS):
+                insert_contacts(campaign, pending[start : start + CHUNK_ROWS])
+            run.imported = len(pending)
+            # "Done" commits with the contacts: swept meanwhile, the job stays failed and they roll back.
+            if not run.finish(ImportJob.DONE, f"Imported {run.imported:,} contacts."):
+                raise ImportStopped
+    except IntegrityError:
+        # Someone added one of these numbers between the check and the write: the transaction is gone.
+        taken = set()
+        for start in range(0, len(pending), CHUNK_ROWS):
+            taken |= _existing_phones(campaign, [g.phone for g in pending[start : start + CHUNK_ROWS]])
+        run.add_errors(_taken_errors(pending, taken))
+        run.imported = 0
+        run.finish(ImportJob.FAILED, "Nothing was imported: some numbers were added to the campaign meanwhile.")
+
+
+def _stalled(cutoff) -> Q:
+    # progress_at is empty for jobs started before it existed: their start time stands in.
+    return Q(status=ImportJob.RUNNING) & (
+        Q(progress_at__lt=cutoff) | Q(progress_at__isnull=True, started_at__lt=cutoff)
+    )
+
+
+def stalled_message(job: ImportJob) -> str:
+    """What the progress page says about a job whose worker stopped, from its last saved counts."""
+    stopped = f"The import stopped (the worker was restarted) after {job.processed_rows:,} of {job.total_rows:,} rows"
+    if job.mode == ImportJob.ALL_OR_NOTHING or not job.imported_rows:
+        # All or nothing writes only in its final transaction, which a dead worker never committed.
+        done = "nothing was imported"
+    else:
+        done = f"{job.imported_rows:,} rows were imported"
+    if job.mode == ImportJob.ALL_OR_NOTHING:
+        return f"{stopped}; {done}. Import the file again."
+    return (
+        f"{stopped}; {done}, run the file again with skip-bad-rows to add the rest "
+        "(rows already imported are reported as duplicates)."
+    )
+
+
+def fail_stalled_imports(now=None) -> list[int]:
+    """Fail every running job whose progress has not moved for IMPORT_STALL_SECONDS; returns their ids
+    (empty when none). A job that saves progress meanwhile no longer matches the conditional update and
+    is left running; a job already failed is not touched again."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(seconds=settings.IMPORT_STALL_SECONDS)
+    failed = []
+    for job in ImportJob.objects.filter(_stalled(cutoff)).select_related("campaign"):
+        updated = ImportJob.objects.filter(_stalled(cutoff), pk=job.pk).update(
+            status=ImportJob.FAILED, message=stalled_message(job), finished_at=now
+        )
+        if updated:
+            failed.append(job.pk)
+            logger.warning("Import job %s had no progress since %s; marked failed", job.pk, job.progress_at)
+            if job.imported_rows:
+                forget_counts(job.campaign)
+    return failed
+
+
+def job_status(job: ImportJob) -> dict:
+    """The JSON the progress page polls."""
+    total = job.total_rows or 0
+    percent = (
+        100
+        if job.status in (ImportJob.DONE, ImportJob.FAILED)
+        else (min(100, int(job.processed_rows * 100 / total)) if total else 0)
+    )
+    return {
+        "id": job.pk,
+        "status": job.status,
+        "status_display": job.get_status_display(),
+        "confirmed": job.confirmed_at is not None,
+        "total_rows": total,
+        "processed_rows": job.processed_rows,
+        "imported_rows": job.imported_rows,
+        "error_count": job.error_count,
+        "percent": percent,
+        "message": job.message,
+        "finished": job.status in (ImportJob.DONE, ImportJob.FAILED),
+    }
+
+
+def write_error_report(job: ImportJob, out) -> None:
+    """The job's row errors as CSV (row, field, message) into the text stream `out`."""
+    writer = csv.writer(out)
+    writer.writerow(["row", "field", "message"])
+    for error in job.errors:
+        writer.writerow([error.get("row"), error.get("field"), error.get("message")])

@@ -1,0 +1,22 @@
+"""Celery tasks of CSV imports: thin, they take ids and call one function of `jobs`."""
+
+from celery import shared_task
+
+from campaigns.imports import jobs
+
+RUN_IMPORT_TASK = "campaigns.tasks.run_import"
+
+
+@shared_task(name=RUN_IMPORT_TASK, ignore_result=True)
+def run_import(job_id: int) -> int | None:
+    """Import a confirmed CSV job. Returns the rows imported, or None when the job is missing,
+    unconfirmed or already run (a duplicate message)."""
+    job = jobs.run_import_job(job_id)
+    return None if job is None else job.imported_rows
+
+
+@shared_task(name="campaigns.tasks.fail_stalled_imports", ignore_result=True)
+def fail_stalled_imports() -> int:
+    """Beat: running imports whose progress has not moved for IMPORT_STALL_SECONDS (a dead worker) are
+    marked failed. Returns how many."""
+    return len(jobs.fail_stalled_imports())

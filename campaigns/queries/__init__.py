@@ -1,0 +1,1 @@
+"""Read models for the supervisor screens: counts, dashboard, contacts, callbacks, queue, call report."""

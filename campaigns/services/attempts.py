@@ -1,0 +1,356 @@
+"""Attempts and what follows them: record a call, schedule the retry the engine decides, a call result's redial."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from campaigns.models import Attempt, Campaign, Contact, RedialRequest
+from campaigns.services import scheduling
+from campaigns.services.contacts import (
+    _cancel_open_requests,
+    _close_contact,
+    _lock_contact_for_scheduling,
+    _mark_scheduled,
+)
+from campaigns.services.queue import _queue_after_opening
+from campaigns.services.redials import _replace_open_request
+from retryadmin.lib.localtime import local_clock, zone_of
+from strategies.durations import add_delay, format_delay
+from strategies.engine import (
+    REASON_ENDED,
+    REASON_NO_WINDOW,
+    REASON_RETRY,
+    SELF_REDIALLING,
+    AttemptRecord,
+    Decision,
+    result_redial_delay,
+)
+from strategies.models import CallResult, Outcome
+
+
+def check_attempt_fields(
+    *,
+    campaign: Campaign,
+    contact: Contact,
+    outcome,
+    source: str,
+    started_at,
+    ended_at,
+    duration_seconds,
+    provider: str,
+    provider_call_id: str,
+) -> None:
+    errors: dict[str, str] = {}
+    if not isinstance(outcome, Outcome):
+        errors["outcome"] = "Give the telephony outcome of the call."
+    if source not in dict(Attempt.SOURCE_CHOICES):
+        errors["source"] = f"Unknown attempt source {source!r}."
+    if contact.campaign_id != campaign.pk:
+        errors["contact"] = f"Contact {contact.pk} does not belong to the campaign {campaign.name}."
+    if not isinstance(started_at, datetime) or timezone.is_naive(started_at):
+        errors["started_at"] = "The start of the call must be a date and time with a time zone."
+    if ended_at is not None:
+        if not isinstance(ended_at, datetime) or timezone.is_naive(ended_at):
+            errors["ended_at"] = "The end of the call must be a date and time with a time zone."
+        elif "started_at" not in errors and ended_at < started_at:
+            errors["ended_at"] = "The call cannot end before it starts."
+    if duration_seconds is not None and (
+        isinstance(duration_seconds, bool) or not isinstance(duration_seconds, int) or duration_seconds < 0
+    ):
+        errors["duration_seconds"] = "The duration must be a whole number of seconds, 0 or more."
+    if provider_call_id and not provider:
+        errors["provider"] = "A provider call id needs the provider's name."
+    if len(provider_call_id) > Attempt._meta.get_field("provider_call_id").max_length:
+        errors["provider_call_id"] = "The provider call id is too long."
+    if errors:
+        raise ValidationError(errors)
+
+
+def record_attempt(
+    *,
+    campaign: Campaign,
+    contact: Contact,
+    outcome: Outcome,
+    started_at: datetime,
+    ended_at: datetime | None = None,
+    duration_seconds: int | None = None,
+    agent=None,
+    provider: str = "",
+    provider_call_id: str = "",
+    source: str = Attempt.SOURCE_AUTO,
+    redial_request: RedialRequest | None = None,
+    call_result: CallResult | None = None,
+    now: datetime | None = None,
+) -> tuple[Attempt, bool]:
+    """Record one finished call and schedule what follows it; returns (attempt, created).
+
+    Idempotent on (provider, provider_call_id) when a call id is given: a repeat returns the existing
+    attempt and False, and changes nothing. The redial request the call came from is closed (done). A
+    connected call at least the campaign's short-call threshold long puts the contact in wrap-up and
+    schedules nothing (ending wrap-up calls `schedule_retry`); any other call is scheduled at once.
+    """
+    provider = (provider or "").strip()
+    provider_call_id = (provider_call_id or "").strip()
+    check_attempt_fields(
+        campaign=campaign,
+        contact=contact,
+        outcome=outcome,
+        source=source,
+        started_at=started_at,
+        ended_at=ended_at,
+        duration_seconds=duration_seconds,
+        provider=provider,
+        provider_call_id=provider_call_id,
+    )
+    if duration_seconds is None and ended_at is not None:
+        duration_seconds = int((ended_at - started_at).total_seconds())
+    now = now or timezone.now()
+    with transaction.atomic():
+        # One lock for the whole call: it also brings what schedule_retry needs (campaign, dial plan,
+        # configuration token). A duplicate of this call waits here, then sees the first one below.
+        locked_contact = _lock_contact_for_scheduling(contact.pk)
+        existing = _attempt_for_call(provider, provider_call_id)
+        if existing is not None:
+            return existing, False
+        # The contact's history replaces a MAX(number) query: the engine needs it anyway.
+        history, numbers = _attempt_history(locked_contact, campaign)
+        try:
+            with transaction.atomic():
+                attempt = Attempt.objects.create(
+                    contact=locked_contact,
+                    campaign=campaign,
+                    number=max(numbers, default=0) + 1,
+                    agent=agent,
+                    started_at=started_at,
+                    ended_at=ended_at,
+                    duration_seconds=duration_seconds,
+                    outcome=outcome,
+                    call_result=call_result,
+                    provider=provider,
+                    provider_call_id=provider_call_id,
+                    source=source,
+                    redial_request=redial_request,
+                )
+        except IntegrityError:
+            existing = _attempt_for_call(provider, provider_call_id)
+            if existing is not None:
+                return existing, False
+            raise
+        if redial_request is not None:
+            _close_request_after_call(redial_request, attempt, now)
+        short_threshold = campaign.short_call_seconds
+        is_short = short_threshold and duration_seconds is not None and duration_seconds < short_threshold
+        if locked_contact.status == Contact.DO_NOT_CALL:
+            pass  # the call is history; nothing may follow it and the do-not-call mark stays
+        elif outcome.is_connected and not is_short:
+            locked_contact.status = Contact.WRAP_UP
+            locked_contact.status_reason = ""
+            locked_contact.save(update_fields=["status", "status_reason", "updated_at"])
+            # Whatever was pending is superseded: ending wrap-up decides the next call.
+            _cancel_open_requests(locked_contact, campaign.pk, "superseded: connected call in wrap-up", now)
+        else:
+            # The new attempt as the database would give it back (in UTC), without reading it back.
+            record = AttemptRecord(
+                started_at.astimezone(UTC),
+                outcome.code,
+                call_result.code if call_result is not None else None,
+                duration_seconds,
+            )
+            _schedule_locked(attempt, locked_contact, [*history, record], now)
+    attempt.contact = locked_contact
+    return attempt, True
+
+
+def _attempt_history(contact: Contact, campaign: Campaign) -> tuple[list[AttemptRecord], list[int]]:
+    """The contact's attempts in the campaign as engine records, oldest first, and their numbers."""
+    rows = (
+        Attempt.objects.filter(contact=contact, campaign=campaign)
+        .order_by("number")
+        .values_list("number", "started_at", "outcome__code", "call_result__code", "duration_seconds")
+    )
+    history, numbers = [], []
+    for number, *values in rows:
+        numbers.append(number)
+        history.append(AttemptRecord(*values))
+    return history, numbers
+
+
+def _attempt_for_call(provider: str, provider_call_id: str) -> Attempt | None:
+    if not provider_call_id:
+        return None
+    return Attempt.objects.filter(provider=provider, provider_call_id=provider_call_id).first()
+
+
+def _close_request_after_call(request: RedialRequest, attempt: Attempt, now: datetime) -> None:
+    updated = RedialRequest.objects.filter(pk=request.pk, status__in=RedialRequest.OPEN_STATUSES).close(
+        RedialRequest.DONE, f"called: attempt {attempt.number}", now
+    )
+    if updated:
+        request.status = RedialRequest.DONE
+
+
+def schedule_retry(attempt: Attempt, *, now: datetime | None = None) -> RedialRequest | None:
+    """Run the engine on the contact's history up to `attempt`, store its decision on the attempt, and
+    either write the contact's (single) open redial request or close the contact.
+
+    Returns the new request, or None when no retry was scheduled: the contact is then `done` (final
+    outcome) or `exhausted` (maximum attempts, no rule, no calling window, campaign ended), with the
+    engine's reason as its status_reason, and its open requests are cancelled; or it is marked do not
+    call, and nothing is decided or changed.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        return _schedule_locked(attempt, _lock_contact_for_scheduling(attempt.contact_id), None, now)
+
+
+def _schedule_locked(
+    attempt: Attempt, contact: Contact, history: list[AttemptRecord] | None, now: datetime
+) -> RedialRequest | None:
+    """schedule_retry for a contact the caller locked with _lock_contact_for_scheduling, inside its
+    transaction. `history` is the contact's attempt records up to and including `attempt` when the caller
+    has them (None reads them). Returns None as schedule_retry does."""
+    if contact.status == Contact.DO_NOT_CALL:
+        return None
+    campaign = contact.campaign
+    attempt.contact = contact
+    attempt.campaign = campaign
+    token = contact.scheduling_config_token
+    calendar = scheduling.cached_calendar(campaign, token)
+    # A caller's history ends with `attempt`, the contact's latest: it is then every attempt the queue needs.
+    all_attempts = history
+    if history is None:
+        history = scheduling.attempt_records(contact, campaign, up_to_number=attempt.number)
+    decision = scheduling.decide_from_history(attempt, history, calendar=calendar, token=token)
+    due_at, explanation, opening_at = decision.next_attempt_at, decision.explanation, None
+    if decision.is_retry and decision.moved_to_opening and decision.opening_at is not None:
+        due_at, explanation, opening_at = _queue_after_opening(
+            campaign, contact, calendar, decision.opening_at, due_at, explanation, all_attempts
+        )
+        if due_at is None:
+            decision = Decision(None, _reason_when_nothing_allowed(campaign, decision.candidate_at), explanation)
+    _store_decision(attempt, decision, due_at, explanation)
+    if due_at is None:
+        _close_contact(contact, decision.reason, now)
+        return None
+    request = _replace_open_request(
+        contact,
+        campaign,
+        due_at=due_at,
+        source=RedialRequest.SOURCE_AUTO,
+        owner=None,
+        explanation=explanation,
+        queue_opening_at=opening_at,
+        now=now,
+    )
+    _mark_scheduled(contact)
+    return request
+
+
+def _reason_when_nothing_allowed(campaign: Campaign, after: datetime | None) -> str:
+    if campaign.ends_at is not None and (after is None or after >= campaign.ends_at):
+        return REASON_ENDED
+    return REASON_NO_WINDOW
+
+
+def _store_decision(attempt: Attempt, decision: Decision, due_at: datetime | None, explanation: str) -> None:
+    attempt.decision_reason = decision.reason
+    attempt.decision_explanation = explanation
+    attempt.next_attempt_at = due_at
+    attempt.save(update_fields=["decision_reason", "decision_explanation", "next_attempt_at"])
+
+
+def redial_from_call_result(attempt: Attempt, *, agent, now: datetime | None = None) -> RedialRequest | None:
+    """The redial a call result makes by itself: `redial` (the campaign's redial delay from now, personal
+    to `agent`, source agent) or `instant` (now, common, source instant), moved to the next allowed time
+    when needed. Use it instead of `schedule_retry` for those results.
+
+    Returns None for call results with another handling (or no call result), for a contact marked do not
+    call, and when no redial may be made: the contact is then closed as schedule_retry would (final,
+    maximum attempts, no calling time).
+    """
+    result = attempt.call_result
+    if result is None or result.handling not in SELF_REDIALLING:
+        return None
+    now = now or timezone.now()
+    with transaction.atomic():
+        contact = _lock_contact_for_scheduling(attempt.contact_id)
+        if contact.status == Contact.DO_NOT_CALL:
+            return None
+        campaign = contact.campaign
+        attempt.contact, attempt.campaign = contact, campaign
+        token = contact.scheduling_config_token
+        calendar = scheduling.cached_calendar(campaign, token)
+        history = scheduling.attempt_records(contact, campaign, up_to_number=attempt.number)
+        decision = scheduling.decide_from_history(attempt, history, calendar=calendar, token=token)
+        if not decision.is_retry and decision.reason not in (REASON_NO_WINDOW, REASON_ENDED):
+            _store_decision(attempt, decision, None, decision.explanation)
+            _close_contact(contact, decision.reason, now)
+            return None
+        is_redial = result.handling == "redial"
+        delay, _ = result_redial_delay(calendar, result.handling)
+        started_from = max(now, attempt.ended_at or attempt.started_at)
+        candidate = add_delay(started_from, delay, zone_of(campaign.zone))
+        allowed = scheduling.next_allowed_for(campaign, contact, candidate, calendar=calendar)
+        text = f"{result.name} at {local_clock(started_from, campaign.zone, started_from)}" + (
+            f" +{format_delay(delay)} redial delay" if is_redial else ""
+        )
+        if allowed is None:
+            reason = _reason_when_nothing_allowed(campaign, candidate)
+            _store_decision(attempt, Decision(None, reason, ""), None, f"{text}: no allowed calling time: no retry")
+            _close_contact(contact, reason, now)
+            return None
+        if allowed.explanation:
+            text = f"{text}, {allowed.explanation}"
+        elif allowed.at > now:
+            text = f"{text} = {local_clock(allowed.at, campaign.zone, started_from)}"
+        _store_decision(attempt, Decision(allowed.at, REASON_RETRY, text), allowed.at, text)
+        request = _replace_open_request(
+            contact,
+            campaign,
+            due_at=allowed.at,
+            source=RedialRequest.SOURCE_AGENT if is_redial else RedialRequest.SOURCE_INSTANT,
+            owner=agent if is_redial else None,
+            explanation=text,
+            created_by=agent,
+            now=now,
+        )
+        _mark_scheduled(contact)
+    return request
+
+
+def set_call_result(
+    attempt: Attempt, call_result: CallResult | None, *, wrap_up_ended_at: datetime | None = None
+) -> Attempt:
+    """Keep the call result the agent chose for `attempt` (and, given, when its wrap-up ended); the
+    schedule is not touched. Returns `attempt`, updated."""
+    fields = {"call_result": call_result}
+    if wrap_up_ended_at is not None:
+        fields["wrap_up_ended_at"] = wrap_up_ended_at
+    Attempt.objects.filter(pk=attempt.pk).update(**fields)
+    for name, value in fields.items():
+        setattr(attempt, name, value)
+    return attempt
+
+
+def end_wrap_up_without_result(attempt: Attempt, now: datetime) -> None:
+    """The call's wrap-up ended at `now` with nothing to add: record_attempt already scheduled it."""
+    Attempt.objects.filter(pk=attempt.pk).update(wrap_up_ended_at=now)
+    attempt.wrap_up_ended_at = now
+
+
+def keep_agent_redial(attempt: Attempt, redial: RedialRequest) -> None:
+    """The redial the agent added during the call's wrap-up stands as the call's decision (it beats the
+    automatic one); a contact still in wrap-up is scheduled by it."""
+    with transaction.atomic():
+        attempt.decision_reason = REASON_RETRY
+        attempt.decision_explanation = f"Redial added in wrap-up: {redial.explanation}"
+        attempt.next_attempt_at = redial.due_at
+        attempt.save(update_fields=["decision_reason", "decision_explanation", "next_attempt_at"])
+        contact = Contact.objects.select_for_update().get(pk=attempt.contact_id)
+        if contact.status == Contact.WRAP_UP:
+            contact.status = Contact.SCHEDULED
+            contact.save(update_fields=["status", "updated_at"])

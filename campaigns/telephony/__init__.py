@@ -1,0 +1,1 @@
+"""Telephony provider webhooks (Twilio, Ozonetel, SIP): signatures, parsing, and recording the calls."""

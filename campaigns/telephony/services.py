@@ -1,0 +1,382 @@
+"""Store and process telephony callbacks.
+
+Every authenticated delivery is first written raw (`store_event`, its own committed write, so a callback is
+never lost even when processing fails), then processed in one transaction (`process_event`): the call is
+matched to its redial request or attempt, the raw status mapped to an outcome, and the attempt recorded
+through `campaigns.services.attempts.record_attempt`, which schedules the retry. The event ends as processed,
+duplicate, progress, unmapped, rejected or failed, with the reason in `error`.
+
+Idempotency: an attempt is unique on (provider, call id), and every event of a call takes the contact's row
+lock before it decides anything (progress events in `_process`, final ones in `record_attempt`; the order
+campaigns.services use: contact, then campaign, then redial requests), so retried, duplicated and reordered
+deliveries of a call serialize and create one attempt and one retry.
+
+Replays: a callback whose own time is older than REPLAY_WINDOW is refused with 409 before anything is
+stored (a captured request replayed later). A repeat inside the window (the provider retrying because it
+missed our answer) is answered 200 with status "duplicate", so the provider stops retrying.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Count, Q, QuerySet
+from django.http import QueryDict
+from django.utils import timezone
+
+from campaigns.models import Attempt, Contact, RedialRequest, WebhookEvent
+from campaigns.services import attempts as attempt_services
+from campaigns.telephony import parsing
+from campaigns.telephony.parsing import ParsedEvent
+from retryadmin.lib.jsonapi import JsonError
+from strategies.models import Outcome
+from strategies.services import fallback_outcome, resolve_outcome
+
+logger = logging.getLogger(__name__)
+
+REPLAY_WINDOW = timedelta(hours=24)
+# A provider's clock may run a little ahead of ours; beyond this an event "from the future" is refused.
+FUTURE_TOLERANCE = timedelta(hours=1)
+CALL_ID_FIELDS = {parsing.TWILIO: "CallSid", parsing.OZONETEL: "monitorUCID", parsing.SIP: "call_id"}
+# Header under which store_event keeps the path and query string the callback was posted to.
+REQUEST_URI_HEADER = "Request-Uri"
+# Statuses of events that took effect: later copies of the same call are compared with these.
+EFFECTIVE_STATUSES = (WebhookEvent.PROGRESS, WebhookEvent.PROCESSED, WebhookEvent.UNMAPPED)
+ERROR_MAX = 2000
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One HTTP delivery as received: the raw body and the headers worth keeping."""
+
+    provider: str
+    body: bytes
+    content_type: str
+    headers: dict[str, str]
+    remote_addr: str | None
+
+
+@dataclass(frozen=True)
+class EventResult:
+    """What processing made of an event, and the HTTP answer it calls for (`error` is "" on success)."""
+
+    event: WebhookEvent
+    http_status: int
+    error: str = ""
+    field: str = ""
+
+    def payload(self) -> dict:
+        event = self.event
+        data = {"event": event.pk, "status": event.status}
+        if event.attempt_id:
+            data["attempt"] = event.attempt_id
+        if event.outcome_id:
+            data["outcome"] = event.outcome.code
+        if self.error:
+            data.update(error=self.error, field=self.field)
+        return data
+
+
+# --- checks ------------------------------------------------------------------------------------------------
+
+
+def check_fresh(parsed: ParsedEvent, *, now: datetime | None = None) -> None:
+    """Refuse an event whose own time is outside the replay window (409) or too far ahead (400).
+
+    Events that carry no time of their own pass: the duplicate checks in process_event still hold.
+    """
+    if parsed.event_at is None:
+        return
+    now = now or timezone.now()
+    time_field = {parsing.TWILIO: "Timestamp", parsing.OZONETEL: "EndTime", parsing.SIP: "started_at"}[parsed.provider]
+    if parsed.event_at < now - REPLAY_WINDOW:
+        hours = int(REPLAY_WINDOW.total_seconds() // 3600)
+        raise JsonError(409, f"The event is older than the {hours} h replay window; it is refused.", time_field)
+    if parsed.event_at > now + FUTURE_TOLERANCE:
+        raise JsonError(400, "The event's time is in the future.", time_field)
+
+
+# --- storing -----------------------------------------------------------------------------------------------
+
+
+def _clean(text: str, limit: int) -> str:
+    """Text PostgreSQL accepts (no NUL, no lone surrogates), cut to `limit` characters."""
+    return text.encode("utf-8", "replace").decode("utf-8").replace("\x00", "\ufffd")[:limit]
+
+
+def store_event(delivery: Delivery, parsed: ParsedEvent | None = None) -> WebhookEvent:
+    """Write the delivery raw, committed at once (outside any transaction of the caller's view)."""
+    headers = {_clean(name, 100): _clean(value, 1000) for name, value in delivery.headers.items()}
+    return WebhookEvent.objects.create(
+        provider=delivery.provider,
+        call_id=parsed.call_id if parsed else "",
+        sequence_number=parsed.sequence_number if parsed else None,
+        raw_status=parsed.raw_status if parsed else "",
+        headers=headers,
+        body=_clean(delivery.body.decode("utf-8", "replace"), 10_000_000),
+        content_type=_clean(delivery.content_type, 100),
+        remote_addr=delivery.remote_addr,
+    )
+
+
+def reject_event(event: WebhookEvent, error: JsonError) -> EventResult:
+    """Mark a stored event rejected with the reason, and return the answer the sender gets."""
+    _finish(event, WebhookEvent.REJECTED, error=error.message)
+    return EventResult(event, error.status, error.message, error.field)
+
+
+def _finish(event: WebhookEvent, status: str, *, error: str = "", outcome=None, attempt=None) -> None:
+    event.status = status
+    event.error = error[:ERROR_MAX]
+    event.processed_at = timezone.now()
+    fields = ["status", "error", "processed_at"]
+    if outcome is not None:
+        event.outcome = outcome
+        fields.append("outcome")
+    if attempt is not None:
+        event.attempt = attempt
+        fields.append("attempt")
+    event.save(update_fields=fields)
+
+
+# --- parsing a stored event again --------------------------------------------------------------------------
+
+
+def parse_stored(event: WebhookEvent) -> ParsedEvent:
+    """The stored event parsed again from its raw body (and the query string it was posted to)."""
+    if event.provider == parsing.TWILIO:
+        query = urlsplit((event.headers or {}).get(REQUEST_URI_HEADER, "")).query
+        return parsing.parse_twilio(QueryDict(event.body), QueryDict(query))
+    data = parsing.load_json_object(event.body.encode("utf-8"))
+    if event.provider == parsing.OZONETEL:
+        return parsing.parse_ozonetel(data, zone=settings.OZONETEL_TIME_ZONE)
+    if event.provider == parsing.SIP:
+        return parsing.parse_sip(data)
+    raise JsonError(400, f"Unknown provider {event.provider!r}.", "provider")
+
+
+# --- processing --------------------------------------------------------------------------------------------
+
+
+def resolve(parsed: ParsedEvent) -> tuple[Outcome | None, str]:
+    """The outcome of the first mapping key that has an active mapping, and that key as "provider:raw".
+
+    Returns (None, first key) when none is mapped: the caller falls back and flags the event unmapped.
+    """
+    for provider, raw in parsed.mapping_keys:
+        outcome = resolve_outcome(provider, raw)
+        if outcome is not None:
+            return outcome, f"{provider}:{raw}"
+    provider, raw = parsed.mapping_keys[0] if parsed.mapping_keys else (parsed.provider, parsed.raw_status)
+    return None, f"{provider}:{raw}"
+
+
+def _unmapped_message(key: str, fallback: Outcome) -> str:
+    provider, _, raw = key.partition(":")
+    return (
+        f"No active {provider} mapping for {raw!r}: recorded as {fallback.code} until a supervisor maps it "
+        "(then re-process the event)."
+    )
+
+
+def _attempt_source(request: RedialRequest | None) -> str:
+    if request is None or request.source == RedialRequest.SOURCE_AUTO:
+        return Attempt.SOURCE_AUTO
+    if request.source == RedialRequest.SOURCE_LEAD:
+        return Attempt.SOURCE_LEAD
+    return Attempt.SOURCE_CALLBACK
+
+
+def _existing_attempt(provider: str, call_id: str) -> Attempt | None:
+    return Attempt.objects.select_related("outcome").filter(provider=provider, provider_call_id=call_id).first()
+
+
+def _find_request(parsed: ParsedEvent) -> RedialRequest | None:
+    """The redial request the call came from: the one the callback names, else the one the dialer reported
+    this call id for. Returns None when neither exists; raises 404 when a named request does not exist."""
+    requests = RedialRequest.objects.all()
+    if parsed.is_final:
+        # record_attempt is given both; read in this query rather than one lazy query each.
+        requests = requests.select_related("campaign", "contact")
+    if parsed.request_id is not None:
+        request = requests.filter(pk=parsed.request_id).first()
+        if request is None:
+            raise JsonError(404, f"Unknown redial request {parsed.request_id}.", "request")
+        return request
+    return requests.filter(provider_call_id=parsed.call_id).order_by("-id").first()
+
+
+def process_event(event: WebhookEvent, parsed: ParsedEvent | None = None) -> EventResult:
+    """Process a stored event (parsing its raw body again when `parsed` is None); never raises.
+
+    A fault while processing rolls back everything the event did, and leaves it `failed` with the error,
+    for `reprocess_events` to try again.
+    """
+    if parsed is None:
+        try:
+            parsed = parse_stored(event)
+        except JsonError as exc:
+            return reject_event(event, exc)
+    try:
+        with transaction.atomic():
+            return _process(event, parsed)
+    except JsonError as exc:
+        return reject_event(event, exc)
+    except ValidationError as exc:
+        message = "; ".join(exc.messages)
+        WebhookEvent.objects.filter(pk=event.pk).update(
+            status=WebhookEvent.FAILED, error=message[:ERROR_MAX], processed_at=timezone.now()
+        )
+        event.refresh_from_db()
+        return EventResult(event, 422, message, "")
+    except Exception as exc:
+        logger.exception("webhook event %s failed", event.pk)
+        message = f"Processing failed ({type(exc).__name__}); the event is stored as #{event.pk} for re-processing."
+        WebhookEvent.objects.filter(pk=event.pk).update(
+            status=WebhookEvent.FAILED, error=f"{type(exc).__name__}: {exc}"[:ERROR_MAX], processed_at=timezone.now()
+        )
+        event.refresh_from_db()
+        return EventResult(event, 500, message, "")
+
+
+def _process(event: WebhookEvent, parsed: ParsedEvent) -> EventResult:
+    request = _find_request(parsed)
+    if request is None:
+        attempt = _existing_attempt(parsed.provider, parsed.call_id)
+        if attempt is None:
+            field = CALL_ID_FIELDS[parsed.provider]
+            raise JsonError(
+                404, f"Unknown call {parsed.call_id!r}: no redial request or attempt has this call id.", field
+            )
+        _finish(event, WebhookEvent.DUPLICATE, error="The call is already recorded.", attempt=attempt)
+        return EventResult(event, 200)
+
+    if not parsed.is_final:
+        # Every event of this contact waits here for the one before it (see the module docstring).
+        Contact.objects.select_for_update().filter(pk=request.contact_id).first()
+
+    # A final event takes the contact's lock in record_attempt, which answers a duplicate that got past this
+    # look-up (one still in flight) itself; here a retried delivery is answered without mapping or locking.
+    attempt = _existing_attempt(parsed.provider, parsed.call_id)
+    if attempt is not None:
+        _finish(event, WebhookEvent.DUPLICATE, error="The call is already recorded.", attempt=attempt)
+        return EventResult(event, 200)
+
+    if not parsed.is_final:
+        # Both questions in one query: is an event with a later SequenceNumber in, or the same callback?
+        counts = {"same": Count("pk", filter=Q(body=event.body))}
+        if parsed.sequence_number is not None:
+            counts["later"] = Count("pk", filter=Q(sequence_number__gte=parsed.sequence_number))
+        found = (
+            WebhookEvent.objects.filter(provider=parsed.provider, call_id=parsed.call_id, status__in=EFFECTIVE_STATUSES)
+            .exclude(pk=event.pk)
+            .aggregate(**counts)
+        )
+        if found.get("later"):
+            _finish(event, WebhookEvent.DUPLICATE, error="An event with a later SequenceNumber is already in.")
+        elif found["same"]:
+            _finish(event, WebhookEvent.DUPLICATE, error="The same callback was already received.")
+        else:
+            _finish(event, WebhookEvent.PROGRESS)
+        return EventResult(event, 200)
+
+    outcome, key = resolve(parsed)
+    status, note = WebhookEvent.PROCESSED, ""
+    if outcome is None:
+        outcome = fallback_outcome()
+        status, note = WebhookEvent.UNMAPPED, _unmapped_message(key, outcome)
+
+    received_at = event.received_at
+    duration = parsed.duration_seconds or 0
+    ended_at = parsed.ended_at or (received_at if parsed.started_at is None else None)
+    started_at = parsed.started_at or (ended_at - timedelta(seconds=duration))
+    attempt, created = attempt_services.record_attempt(
+        campaign=request.campaign,
+        contact=request.contact,
+        outcome=outcome,
+        started_at=started_at,
+        ended_at=ended_at,
+        duration_seconds=duration,
+        provider=parsed.provider,
+        provider_call_id=parsed.call_id,
+        source=_attempt_source(request),
+        redial_request=request,
+    )
+    if not created:
+        _finish(event, WebhookEvent.DUPLICATE, error="The call is already recorded.", attempt=attempt)
+        return EventResult(event, 200)
+    _finish(event, status, error=note, outcome=outcome, attempt=attempt)
+    return EventResult(event, 200)
+
+
+# --- re-processing -----------------------------------------------------------------------------------------
+
+
+def reprocess_events(events: QuerySet[WebhookEvent] | list[WebhookEvent]) -> int:
+    """Re-map unmapped events after a supervisor added a mapping, and retry failed or unprocessed ones.
+
+    An unmapped event already has its attempt (recorded with the fallback outcome, and scheduled): the
+    attempt gets the mapped outcome and, when it is still the contact's latest attempt and nothing has
+    taken the contact on since, `schedule_retry` runs again. That replaces the contact's open request
+    rather than adding one, so nothing is scheduled twice. Events of other statuses are skipped.
+
+    Returns how many events ended processed.
+    """
+    done = 0
+    for event in events:
+        if event.status == WebhookEvent.UNMAPPED:
+            done += _remap(event)
+        elif event.status in (WebhookEvent.FAILED, WebhookEvent.RECEIVED):
+            done += process_event(event).event.status == WebhookEvent.PROCESSED
+    return done
+
+
+def _remap(event: WebhookEvent) -> int:
+    try:
+        parsed = parse_stored(event)
+    except JsonError:
+        return 0
+    outcome, _key = resolve(parsed)
+    if outcome is None or event.attempt_id is None:
+        return 0
+    with transaction.atomic():
+        attempt = Attempt.objects.get(pk=event.attempt_id)
+        contact = Contact.objects.select_for_update().get(pk=attempt.contact_id)
+        event = WebhookEvent.objects.select_for_update().get(pk=event.pk)
+        if event.status != WebhookEvent.UNMAPPED:
+            return 0  # another supervisor re-processed it meanwhile
+        note = f"Re-mapped to {outcome.code}."
+        attempt.outcome = outcome
+        attempt.save(update_fields=["outcome"])
+        if _may_reschedule(attempt, contact, outcome):
+            attempt_services.schedule_retry(attempt)
+            note += " Retry re-scheduled."
+        else:
+            note += " The schedule was left as it was: the contact has moved on, or the call connected."
+        _finish(event, WebhookEvent.PROCESSED, error=note, outcome=outcome)
+    return 1
+
+
+def _may_reschedule(attempt: Attempt, contact: Contact, outcome: Outcome) -> bool:
+    """Whether re-running the schedule for `attempt` is safe: it is the contact's latest attempt, the contact
+    is waiting for that retry (no call under way, no wrap-up, not closed by someone) and the new outcome is not
+    a connected one (a connected call waits for its wrap-up, which no agent will do after the fact)."""
+    if outcome.is_connected:
+        return False
+    latest = Attempt.objects.filter(contact=contact, campaign_id=attempt.campaign_id).order_by("-number").first()
+    if latest is None or latest.pk != attempt.pk:
+        return False
+    if contact.status not in (Contact.SCHEDULED, Contact.PENDING, Contact.EXHAUSTED, Contact.DONE):
+        return False
+    if contact.status in (Contact.EXHAUSTED, Contact.DONE) and contact.status_reason != attempt.decision_reason:
+        return False  # closed by something other than this attempt's decision (e.g. a supervisor)
+    in_flight = (RedialRequest.CLAIMED, RedialRequest.READY, RedialRequest.DIALING)
+    return not RedialRequest.objects.filter(
+        contact=contact, campaign_id=attempt.campaign_id, status__in=in_flight
+    ).exists()

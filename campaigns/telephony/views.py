@@ -1,0 +1,100 @@
+"""Telephony callbacks: Twilio (signed form posts), Ozonetel and generic SIP (HMAC-signed JSON).
+
+Each view checks the request (method, rate, size, content type, signature), parses it, refuses stale
+replays, then hands it to the services, which store it raw and process it. Every refusal is JSON
+{"error": ..., "field": ...} with a 4xx status. What is refused before the signature is checked, or as
+a stale replay, is not stored; everything authenticated is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.conf import settings
+from django.http import HttpRequest, JsonResponse
+
+from campaigns.telephony import parsing, services, signatures
+from retryadmin.lib import ratelimit
+from retryadmin.lib.jsonapi import JsonError, check_envelope, json_endpoint, load_json_object
+
+FORM = "application/x-www-form-urlencoded"
+JSON = "application/json"
+# Headers kept with each stored event: enough to audit who sent it and to parse it again.
+KEPT_HEADERS = (
+    "Content-Type",
+    "Content-Length",
+    "User-Agent",
+    "Host",
+    "X-Forwarded-For",
+    "X-Forwarded-Proto",
+    "X-Forwarded-Host",
+    "I-Twilio-Idempotency-Token",
+    signatures.TWILIO_HEADER,
+    signatures.OZONETEL_ACCOUNT_HEADER,
+    signatures.OZONETEL_HEADER,
+    signatures.SIP_HEADER,
+)
+
+
+def _delivery(request: HttpRequest, provider: str, body: bytes) -> services.Delivery:
+    headers = {name: request.headers[name] for name in KEPT_HEADERS if name in request.headers}
+    headers[services.REQUEST_URI_HEADER] = request.get_full_path()
+    return services.Delivery(
+        provider=provider,
+        body=body,
+        content_type=request.META.get("CONTENT_TYPE", ""),
+        headers=headers,
+        remote_addr=ratelimit.client_address(request),
+    )
+
+
+def _receive(
+    request: HttpRequest,
+    provider: str,
+    content_type: str,
+    authenticate: Callable[[HttpRequest, bytes], object],
+    parse: Callable[[HttpRequest, bytes], parsing.ParsedEvent],
+) -> JsonResponse:
+    body = check_envelope(request, content_type)
+    authenticate(request, body)
+    try:
+        parsed, problem = parse(request, body), None
+    except JsonError as exc:
+        parsed, problem = None, exc
+    if parsed is not None:
+        services.check_fresh(parsed)
+    event = services.store_event(_delivery(request, provider, body), parsed)
+    result = services.reject_event(event, problem) if problem else services.process_event(event, parsed)
+    return JsonResponse(result.payload(), status=result.http_status)
+
+
+def _parse_twilio(request: HttpRequest, body: bytes) -> parsing.ParsedEvent:
+    return parsing.parse_twilio(request.POST, request.GET)
+
+
+def _parse_ozonetel(request: HttpRequest, body: bytes) -> parsing.ParsedEvent:
+    return parsing.parse_ozonetel(load_json_object(body), zone=settings.OZONETEL_TIME_ZONE)
+
+
+def _parse_sip(request: HttpRequest, body: bytes) -> parsing.ParsedEvent:
+    return parsing.parse_sip(load_json_object(body))
+
+
+@json_endpoint
+def twilio_status(request: HttpRequest) -> JsonResponse:
+    """Twilio's voice status callback (StatusCallback, form-encoded, X-Twilio-Signature)."""
+    return _receive(
+        request, parsing.TWILIO, FORM, lambda request, body: signatures.check_twilio(request), _parse_twilio
+    )
+
+
+@json_endpoint
+def ozonetel(request: HttpRequest) -> JsonResponse:
+    """Ozonetel's post-call callback (JSON, X-Ozonetel-Account + X-Ozonetel-Signature)."""
+    return _receive(request, parsing.OZONETEL, JSON, signatures.check_ozonetel, _parse_ozonetel)
+
+
+@json_endpoint
+def sip(request: HttpRequest) -> JsonResponse:
+    """A generic SIP/Q.850 call result from Asterisk or FreeSWITCH (JSON, X-RetryAdmin-Signature)."""
+    return _receive(request, parsing.SIP, JSON, signatures.check_sip, _parse_sip)

@@ -1,8 +1,0 @@
-from django.urls import path
-
-from . import views_queue as views
-
-urlpatterns = [
-    path("", views.queue_overview, name="queue"),
-    path("<int:pk>/", views.campaign_queue, name="queue_detail"),
-]

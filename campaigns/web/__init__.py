@@ -1,0 +1,1 @@
+"""The supervisor screens under /campaigns/: views, forms and urls."""

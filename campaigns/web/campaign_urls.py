@@ -1,0 +1,23 @@
+from django.urls import path
+
+from campaigns.web import campaign_views as views
+
+urlpatterns = [
+    path("", views.campaign_list, name="list"),
+    path("new/", views.campaign_create, name="create"),
+    path("<int:pk>/", views.campaign_detail, name="detail"),
+    path("<int:pk>/edit/", views.campaign_edit, name="edit"),
+    path("<int:pk>/calling-now/", views.calling_now, name="calling_now"),
+    path("<int:pk>/pause/", views.campaign_pause, name="pause"),
+    path("<int:pk>/resume/", views.campaign_resume, name="resume"),
+    path("<int:pk>/contacts/", views.contact_list, name="contacts"),
+    path("<int:pk>/contacts/new/", views.contact_create, name="contact_create"),
+    path("<int:pk>/contacts/<int:contact_pk>/", views.contact_detail, name="contact_detail"),
+    path("<int:pk>/contacts/<int:contact_pk>/notes/", views.contact_notes, name="contact_notes"),
+    path("<int:pk>/contacts/<int:contact_pk>/do-not-call/", views.contact_do_not_call, name="contact_do_not_call"),
+    path("<int:pk>/imports/", views.import_upload, name="import_upload"),
+    path("<int:pk>/imports/<int:job_pk>/", views.import_detail, name="import_detail"),
+    path("<int:pk>/imports/<int:job_pk>/confirm/", views.import_confirm, name="import_confirm"),
+    path("<int:pk>/imports/<int:job_pk>/status/", views.import_status, name="import_status"),
+    path("<int:pk>/imports/<int:job_pk>/errors.csv", views.import_errors_csv, name="import_errors"),
+]

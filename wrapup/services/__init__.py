@@ -1,0 +1,1 @@
+"""Agent workspace services, split by purpose: sessions, presence, allocation, wrap-up."""
