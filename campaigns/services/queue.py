@@ -84,8 +84,11 @@ def queue_lead(
             )
         arrived = local_label(now, campaign.zone)
         opening_at = None
-        if allowed.opening_at is None:
+        if allowed.opening_at is None and allowed.at <= now:
             due_at, explanation = allowed.at, f"Lead arrived {arrived}, inside allowed time: call now"
+        elif allowed.opening_at is None:
+            # Deferred inside open hours, e.g. by an attempt rule counting this number's calls elsewhere.
+            due_at, explanation = allowed.at, f"Lead arrived {arrived}, {allowed.explanation}"
         else:
             explanation = f"Lead arrived {arrived}, {allowed.explanation}"
             due_at, explanation, opening_at = _queue_after_opening(
