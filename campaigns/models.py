@@ -143,6 +143,7 @@ class Campaign(models.Model):
     avoid_repeat_hours = models.PositiveSmallIntegerField(
         "repeat band (h)",
         default=0,
+        db_default=0,
         validators=[MaxValueValidator(MAX_AVOID_REPEAT_HOURS)],
         help_text="After an unanswered call at 11:17, avoid this many hours either side of 11:17 for the next one. "
         "0 = off, at most 11.",
@@ -290,7 +291,7 @@ class Attempt(models.Model):
     )
     # The number dialled, copied from the contact when the attempt is saved: attempt rules with scope "number"
     # count this number's attempts across campaigns through the (phone, started_at) index.
-    phone = models.CharField(max_length=20, blank=True)
+    phone = models.CharField(max_length=20, blank=True, default="", db_default="")
     provider = models.CharField(max_length=20, blank=True)
     provider_call_id = models.CharField(max_length=100, blank=True)
     source = models.CharField(max_length=10, choices=SOURCE_CHOICES, default=SOURCE_AUTO)

@@ -94,12 +94,12 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='attempt',
             name='phone',
-            field=models.CharField(blank=True, max_length=20),
+            field=models.CharField(blank=True, db_default='', default='', max_length=20),
         ),
         migrations.AddField(
             model_name='campaign',
             name='avoid_repeat_hours',
-            field=models.PositiveSmallIntegerField(default=0, help_text='After an unanswered call at 11:17, avoid this many hours either side of 11:17 for the next one. 0 = off, at most 11.', validators=[django.core.validators.MaxValueValidator(11)], verbose_name='repeat band (h)'),
+            field=models.PositiveSmallIntegerField(db_default=0, default=0, help_text='After an unanswered call at 11:17, avoid this many hours either side of 11:17 for the next one. 0 = off, at most 11.', validators=[django.core.validators.MaxValueValidator(11)], verbose_name='repeat band (h)'),
         ),
         migrations.RunPython(copy_contact_phones, migrations.RunPython.noop),
         migrations.AddIndex(
