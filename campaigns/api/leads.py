@@ -56,7 +56,8 @@ class LeadBody(pydantic.BaseModel):
     phone: str
     zone: str | None = pydantic.Field(default=None, validate_default=True)
     custom_fields: dict[str, Any] = {}
-    idempotency_key: str | None = pydantic.Field(default=None, validate_default=True)
+    # Any: the header's key, when given, stands whatever the body holds.
+    idempotency_key: Any = pydantic.Field(default=None, validate_default=True)
     remarks: str | None = pydantic.Field(default=None, validate_default=True)
 
     @pydantic.field_validator("campaign")
@@ -86,9 +87,9 @@ class LeadBody(pydantic.BaseModel):
 
     @pydantic.field_validator("idempotency_key")
     @classmethod
-    def _key_given(cls, value: str | None, info: pydantic.ValidationInfo) -> str:
+    def _key_given(cls, value, info: pydantic.ValidationInfo) -> str:
         key = info.context["header_key"] or value or ""
-        if not key.strip():
+        if not isinstance(key, str) or not key.strip():
             raise refuse(FIELD_MESSAGES["idempotency_key"])
         if len(key) > MAX_KEY_LENGTH:
             raise refuse(f"At most {MAX_KEY_LENGTH} characters.")

@@ -77,7 +77,7 @@ class RowChecker:
         return GoodRow(row, phone, name, zone, custom), []
 
 
-def _existing_phones(campaign: Campaign, phones: list[str]) -> set[str]:
+def existing_phones(campaign: Campaign, phones: list[str]) -> set[str]:
     return set(Contact.objects.filter(campaign=campaign, phone__in=phones).values_list("phone", flat=True))
 
 
@@ -88,15 +88,15 @@ def _check_chunk(checker: RowChecker, campaign: Campaign, chunk) -> tuple[list[G
         if checked:
             good.append(checked)
         errors.extend(row_errors)
-    taken = _existing_phones(campaign, [g.phone for g in good])
+    taken = existing_phones(campaign, [g.phone for g in good])
     if taken:
-        errors.extend(_taken_errors(good, taken))
+        errors.extend(taken_errors(good, taken))
         good = [g for g in good if g.phone not in taken]
     errors.sort(key=lambda e: e.row)
     return good, errors
 
 
-def _taken_errors(rows: list[GoodRow], taken: set[str]) -> list[RowError]:
+def taken_errors(rows: list[GoodRow], taken: set[str]) -> list[RowError]:
     message = "{} is already a contact in this campaign."
     return [RowError(g.row, "phone", message.format(g.phone)) for g in rows if g.phone in taken]
 

@@ -28,9 +28,16 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from campaigns.imports.checks import GoodRow, RowChecker, _check_chunk, _existing_phones, _taken_errors
-from campaigns.imports.reading import CsvRejected, Inspection, _decode, _delimiter, _records, detect_columns
-from campaigns.imports.writer import ImportStopped, _insert_skipping_taken, _Run, insert_contacts
+from campaigns.imports.checks import GoodRow, RowChecker, _check_chunk, existing_phones, taken_errors
+from campaigns.imports.reading import (
+    CsvRejected,
+    Inspection,
+    csv_records,
+    decode_upload,
+    detect_columns,
+    detect_delimiter,
+)
+from campaigns.imports.writer import ImportStopped, _Run, insert_contacts, insert_skipping_taken
 from campaigns.models import Campaign, ImportJob
 from campaigns.queries.counts import forget_counts
 
@@ -117,9 +124,9 @@ def run_import_job(job_id: int) -> ImportJob | None:
 def _run(job: ImportJob, run: _Run) -> None:
     campaign = job.campaign
     with job.file.open("rb") as handle:
-        text = _decode(handle.read())
-    delimiter = _delimiter(text)
-    records = _records(text, delimiter)
+        text = decode_upload(handle.read())
+    delimiter = detect_delimiter(text)
+    records = csv_records(text, delimiter)
     header = next(records, None)
     if header is None:
         raise CsvRejected("The file is empty.")
@@ -138,7 +145,7 @@ def _run(job: ImportJob, run: _Run) -> None:
         # job was swept meanwhile), so imported_rows is always what the campaign holds.
         with transaction.atomic():
             if good:
-                run.imported += _insert_skipping_taken(campaign, good, run)
+                run.imported += insert_skipping_taken(campaign, good, run)
             run.save_progress(total_rows=max(job.total_rows, run.processed))
 
     if not keep_all:
@@ -165,8 +172,8 @@ def _run(job: ImportJob, run: _Run) -> None:
         # Someone added one of these numbers between the check and the write: the transaction is gone.
         taken = set()
         for start in range(0, len(pending), CHUNK_ROWS):
-            taken |= _existing_phones(campaign, [g.phone for g in pending[start : start + CHUNK_ROWS]])
-        run.add_errors(_taken_errors(pending, taken))
+            taken |= existing_phones(campaign, [g.phone for g in pending[start : start + CHUNK_ROWS]])
+        run.add_errors(taken_errors(pending, taken))
         run.imported = 0
         run.finish(ImportJob.FAILED, "Nothing was imported: some numbers were added to the campaign meanwhile.")
 

@@ -87,7 +87,7 @@ def detect_columns(header: list[str]) -> Columns:
     return Columns(tuple(header), phone, name, zone, tuple(custom))
 
 
-def _decode(data: bytes) -> str:
+def decode_upload(data: bytes) -> str:
     if b"\x00" in data[:8192] or data[:4] in (b"PK\x03\x04", b"%PDF", b"\xd0\xcf\x11\xe0"):
         raise CsvRejected(
             "This is not a CSV file (it looks like a spreadsheet or other binary file). Save it as 'CSV UTF-8'."
@@ -102,13 +102,13 @@ def _decode(data: bytes) -> str:
         ) from None
 
 
-def _delimiter(text: str) -> str:
+def detect_delimiter(text: str) -> str:
     first_line = text.split("\n", 1)[0]
     # A header with semicolons and no commas is a European Excel export.
     return ";" if first_line.count(";") > first_line.count(",") else ","
 
 
-def _records(text: str, delimiter: str):
+def csv_records(text: str, delimiter: str):
     """(row number, cells) of every non-blank record; row 1 is the header, as in a spreadsheet.
 
     Raises CsvRejected when the text is not parseable CSV.
@@ -142,9 +142,9 @@ def inspect_csv(upload, *, name: str = "") -> Inspection:
     upload.seek(0)
     if not data.strip():
         raise CsvRejected("The file is empty.")
-    text = _decode(data)
-    delimiter = _delimiter(text)
-    records = _records(text, delimiter)
+    text = decode_upload(data)
+    delimiter = detect_delimiter(text)
+    records = csv_records(text, delimiter)
     first = next(records, None)
     if first is None:
         raise CsvRejected("The file is empty.")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from campaigns.imports.checks import GoodRow, RowError, _existing_phones, _taken_errors
+from campaigns.imports.checks import GoodRow, RowError, existing_phones, taken_errors
 from campaigns.models import Campaign, Contact, ImportJob
 from campaigns.queries.counts import forget_counts
 
@@ -105,15 +105,15 @@ class ImportStopped(Exception):
     """The job stopped being "running" under this run (the stall sweep failed it): stop and write nothing."""
 
 
-def _insert_skipping_taken(campaign: Campaign, good: list[GoodRow], run: _Run) -> int:
+def insert_skipping_taken(campaign: Campaign, good: list[GoodRow], run: _Run) -> int:
     """Write one chunk's good rows; a number added meanwhile by someone else becomes an error row."""
     try:
         with transaction.atomic():
             insert_contacts(campaign, good)
         return len(good)
     except IntegrityError:
-        taken = _existing_phones(campaign, [g.phone for g in good])
-        run.add_errors(_taken_errors(good, taken))
+        taken = existing_phones(campaign, [g.phone for g in good])
+        run.add_errors(taken_errors(good, taken))
         rest = [g for g in good if g.phone not in taken]
         with transaction.atomic():
             insert_contacts(campaign, rest)

@@ -24,7 +24,7 @@ COUNTS_CACHE_MIN_ROWS = 10_000
 StatusCounts = tuple[dict[str, int], datetime | None]
 
 
-def _cached_entries(keys: list[str]) -> dict:
+def cached_entries(keys: list[str]) -> dict:
     """The cache's entries for `keys`; none when the cache is down (the counts are then taken live)."""
     try:
         return cache.get_many(keys) if keys else {}
@@ -41,11 +41,11 @@ def _cache_write(write, *args) -> None:
         logger.warning("count cache unavailable; not stored", exc_info=True)
 
 
-def _counts_key(kind: str, campaign_id: int, day: date | None = None) -> str:
+def counts_key(kind: str, campaign_id: int, day: date | None = None) -> str:
     return f"campaigns:counts:{kind}:{campaign_id}{':' + day.isoformat() if day else ''}"
 
 
-def _fresh_counts(entry, now: datetime) -> tuple[dict, datetime] | None:
+def fresh_counts(entry, now: datetime) -> tuple[dict, datetime] | None:
     """The (counts, as_of) of a cache entry made at most COUNTS_CACHE_SECONDS before `now`; None when there
     is no entry, or it is older (the cache's own expiry is not exact) or newer than `now` (a `now` in the
     past asks for the numbers of then)."""
@@ -57,7 +57,7 @@ def _fresh_counts(entry, now: datetime) -> tuple[dict, datetime] | None:
     return counts, as_of
 
 
-def _store_if_large(key: str, counts: dict, now: datetime) -> None:
+def store_if_large(key: str, counts: dict, now: datetime) -> None:
     if sum(counts.values()) >= COUNTS_CACHE_MIN_ROWS:
         _cache_write(cache.set, key, (now, counts), COUNTS_CACHE_SECONDS)
 
@@ -69,11 +69,11 @@ def contact_status_counts(
     campaigns there are). `as_of` is when cached counts were taken, None for counts taken just now. At most
     one query: one GROUP BY on the (campaign, status) index over the campaigns without fresh cached counts."""
     now = now or timezone.now()
-    keys = {campaign_id: _counts_key("contacts", campaign_id) for campaign_id in campaign_ids}
-    cached = _cached_entries(list(keys.values()))
+    keys = {campaign_id: counts_key("contacts", campaign_id) for campaign_id in campaign_ids}
+    cached = cached_entries(list(keys.values()))
     result: dict[int, StatusCounts] = {}
     for campaign_id, key in keys.items():
-        fresh = _fresh_counts(cached.get(key), now)
+        fresh = fresh_counts(cached.get(key), now)
         if fresh is not None:
             result[campaign_id] = fresh
     missing = [campaign_id for campaign_id in keys if campaign_id not in result]
@@ -90,14 +90,14 @@ def contact_status_counts(
         if campaign_id in counted:  # not a campaign created since the caller listed them
             counted[campaign_id][status] = n
     for campaign_id, counts in counted.items():
-        _store_if_large(keys[campaign_id], counts, now)
+        store_if_large(keys[campaign_id], counts, now)
         result[campaign_id] = (counts, None)
     return result
 
 
 def forget_counts(campaign: Campaign) -> None:
     """Drop the campaign's cached contact counts, after a change its manager will look for at once."""
-    _cache_write(cache.delete, _counts_key("contacts", campaign.pk))
+    _cache_write(cache.delete, counts_key("contacts", campaign.pk))
 
 
 def campaigns_with_counts(now: datetime | None = None):

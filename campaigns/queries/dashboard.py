@@ -10,7 +10,7 @@ from django.db.models.functions import TruncHour
 from django.utils import timezone
 
 from campaigns.models import Attempt, Campaign, Contact, RedialRequest
-from campaigns.queries.counts import _cached_entries, _counts_key, _fresh_counts, _store_if_large, contact_status_counts
+from campaigns.queries.counts import cached_entries, contact_status_counts, counts_key, fresh_counts, store_if_large
 from campaigns.services import scheduling
 from retryadmin.lib.localtime import local, zone_of
 from strategies.engine import Calendar, is_allowed_at, next_allowed_at
@@ -121,12 +121,12 @@ def _outcome_counts(attempts) -> dict[int, int]:
 def _earlier_outcome_counts(campaign: Campaign, midnight: datetime, now: datetime):
     """({outcome id: attempts started before the campaign's local midnight}, as_of or None): the campaign's
     history, cached when large. Keyed by the local date, so a new day starts a new entry."""
-    key = _counts_key("earlier-attempts", campaign.pk, midnight.date())
-    fresh = _fresh_counts(_cached_entries([key]).get(key), now)
+    key = counts_key("earlier-attempts", campaign.pk, midnight.date())
+    fresh = fresh_counts(cached_entries([key]).get(key), now)
     if fresh is not None:
         return fresh
     counts = _outcome_counts(Attempt.objects.filter(campaign=campaign, started_at__lt=midnight))
-    _store_if_large(key, counts, now)
+    store_if_large(key, counts, now)
     return counts, None
 
 

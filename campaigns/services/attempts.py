@@ -11,13 +11,13 @@ from django.utils import timezone
 from campaigns.models import Attempt, Campaign, Contact, RedialRequest
 from campaigns.services import scheduling
 from campaigns.services.contacts import (
-    _cancel_open_requests,
-    _close_contact,
-    _lock_contact_for_scheduling,
-    _mark_scheduled,
+    cancel_open_requests,
+    close_contact,
+    lock_contact_for_scheduling,
+    mark_scheduled,
 )
-from campaigns.services.queue import _queue_after_opening
-from campaigns.services.redials import _replace_open_request
+from campaigns.services.queue import queue_after_opening
+from campaigns.services.redials import replace_open_request
 from retryadmin.lib.localtime import local_clock, zone_of
 from strategies.durations import add_delay, format_delay
 from strategies.engine import (
@@ -112,7 +112,7 @@ def record_attempt(
     with transaction.atomic():
         # One lock for the whole call: it also brings what schedule_retry needs (campaign, dial plan,
         # configuration token). A duplicate of this call waits here, then sees the first one below.
-        locked_contact = _lock_contact_for_scheduling(contact.pk)
+        locked_contact = lock_contact_for_scheduling(contact.pk)
         existing = _attempt_for_call(provider, provider_call_id)
         if existing is not None:
             return existing, False
@@ -151,7 +151,7 @@ def record_attempt(
             locked_contact.status_reason = ""
             locked_contact.save(update_fields=["status", "status_reason", "updated_at"])
             # Whatever was pending is superseded: ending wrap-up decides the next call.
-            _cancel_open_requests(locked_contact, campaign.pk, "superseded: connected call in wrap-up", now)
+            cancel_open_requests(locked_contact, campaign.pk, "superseded: connected call in wrap-up", now)
         else:
             # The new attempt as the database would give it back (in UTC), without reading it back.
             record = AttemptRecord(
@@ -204,13 +204,13 @@ def schedule_retry(attempt: Attempt, *, now: datetime | None = None) -> RedialRe
     """
     now = now or timezone.now()
     with transaction.atomic():
-        return _schedule_locked(attempt, _lock_contact_for_scheduling(attempt.contact_id), None, now)
+        return _schedule_locked(attempt, lock_contact_for_scheduling(attempt.contact_id), None, now)
 
 
 def _schedule_locked(
     attempt: Attempt, contact: Contact, history: list[AttemptRecord] | None, now: datetime
 ) -> RedialRequest | None:
-    """schedule_retry for a contact the caller locked with _lock_contact_for_scheduling, inside its
+    """schedule_retry for a contact the caller locked with lock_contact_for_scheduling, inside its
     transaction. `history` is the contact's attempt records up to and including `attempt` when the caller
     has them (None reads them). Returns None as schedule_retry does."""
     if contact.status == Contact.DO_NOT_CALL:
@@ -227,16 +227,16 @@ def _schedule_locked(
     decision = scheduling.decide_from_history(attempt, history, calendar=calendar, token=token)
     due_at, explanation, opening_at = decision.next_attempt_at, decision.explanation, None
     if decision.is_retry and decision.moved_to_opening and decision.opening_at is not None:
-        due_at, explanation, opening_at = _queue_after_opening(
+        due_at, explanation, opening_at = queue_after_opening(
             campaign, contact, calendar, decision.opening_at, due_at, explanation, all_attempts
         )
         if due_at is None:
             decision = Decision(None, _reason_when_nothing_allowed(campaign, decision.candidate_at), explanation)
     _store_decision(attempt, decision, due_at, explanation)
     if due_at is None:
-        _close_contact(contact, decision.reason, now)
+        close_contact(contact, decision.reason, now)
         return None
-    request = _replace_open_request(
+    request = replace_open_request(
         contact,
         campaign,
         due_at=due_at,
@@ -246,7 +246,7 @@ def _schedule_locked(
         queue_opening_at=opening_at,
         now=now,
     )
-    _mark_scheduled(contact)
+    mark_scheduled(contact)
     return request
 
 
@@ -277,7 +277,7 @@ def redial_from_call_result(attempt: Attempt, *, agent, now: datetime | None = N
         return None
     now = now or timezone.now()
     with transaction.atomic():
-        contact = _lock_contact_for_scheduling(attempt.contact_id)
+        contact = lock_contact_for_scheduling(attempt.contact_id)
         if contact.status == Contact.DO_NOT_CALL:
             return None
         campaign = contact.campaign
@@ -288,7 +288,7 @@ def redial_from_call_result(attempt: Attempt, *, agent, now: datetime | None = N
         decision = scheduling.decide_from_history(attempt, history, calendar=calendar, token=token)
         if not decision.is_retry and decision.reason not in (REASON_NO_WINDOW, REASON_ENDED):
             _store_decision(attempt, decision, None, decision.explanation)
-            _close_contact(contact, decision.reason, now)
+            close_contact(contact, decision.reason, now)
             return None
         is_redial = result.handling == "redial"
         delay, _ = result_redial_delay(calendar, result.handling)
@@ -301,14 +301,14 @@ def redial_from_call_result(attempt: Attempt, *, agent, now: datetime | None = N
         if allowed is None:
             reason = _reason_when_nothing_allowed(campaign, candidate)
             _store_decision(attempt, Decision(None, reason, ""), None, f"{text}: no allowed calling time: no retry")
-            _close_contact(contact, reason, now)
+            close_contact(contact, reason, now)
             return None
         if allowed.explanation:
             text = f"{text}, {allowed.explanation}"
         elif allowed.at > now:
             text = f"{text} = {local_clock(allowed.at, campaign.zone, started_from)}"
         _store_decision(attempt, Decision(allowed.at, REASON_RETRY, text), allowed.at, text)
-        request = _replace_open_request(
+        request = replace_open_request(
             contact,
             campaign,
             due_at=allowed.at,
@@ -318,7 +318,7 @@ def redial_from_call_result(attempt: Attempt, *, agent, now: datetime | None = N
             created_by=agent,
             now=now,
         )
-        _mark_scheduled(contact)
+        mark_scheduled(contact)
     return request
 
 

@@ -121,17 +121,17 @@ def set_do_not_call(contact: Contact, *, by, reason: str = "") -> Contact:
         locked.status = contact.status = Contact.DO_NOT_CALL
         locked.status_reason = contact.status_reason = (reason or "do not call")[:STATUS_REASON_MAX]
         locked.save(update_fields=["status", "status_reason", "updated_at"])
-        _cancel_open_requests(locked, locked.campaign_id, f"do not call, set by {user_label(by)}")
+        cancel_open_requests(locked, locked.campaign_id, f"do not call, set by {user_label(by)}")
     return locked
 
 
-def _cancel_open_requests(contact: Contact, campaign_id: int, reason: str, now: datetime | None = None) -> int:
+def cancel_open_requests(contact: Contact, campaign_id: int, reason: str, now: datetime | None = None) -> int:
     return RedialRequest.objects.filter(
         contact=contact, campaign_id=campaign_id, status__in=RedialRequest.OPEN_STATUSES
     ).close(RedialRequest.CANCELLED, reason[:CLOSE_REASON_MAX], now or timezone.now())
 
 
-def _lock_contact_for_scheduling(contact_id: int) -> Contact:
+def lock_contact_for_scheduling(contact_id: int) -> Contact:
     """The contact row locked, with its campaign, dial plan and the configuration token
     (`scheduling_config_token`, see campaigns.scheduling) read in the same query: the engine needs them.
     `of=("self",)` keeps the lock on the contact alone: PostgreSQL would otherwise lock the joined campaign
@@ -147,14 +147,14 @@ def _lock_contact_for_scheduling(contact_id: int) -> Contact:
     )
 
 
-def _close_contact(contact: Contact, reason: str, now: datetime) -> None:
+def close_contact(contact: Contact, reason: str, now: datetime) -> None:
     contact.status = Contact.DONE if reason == REASON_FINAL else Contact.EXHAUSTED
     contact.status_reason = reason[:STATUS_REASON_MAX]
     contact.save(update_fields=["status", "status_reason", "updated_at"])
-    _cancel_open_requests(contact, contact.campaign_id, f"contact closed: {reason}", now)
+    cancel_open_requests(contact, contact.campaign_id, f"contact closed: {reason}", now)
 
 
-def _mark_scheduled(contact: Contact) -> None:
+def mark_scheduled(contact: Contact) -> None:
     contact.status = Contact.SCHEDULED
     contact.status_reason = REASON_RETRY
     contact.save(update_fields=["status", "status_reason", "updated_at"])

@@ -12,7 +12,7 @@ from django.utils import timezone
 from campaigns.models import Campaign, Contact, RedialRequest
 from campaigns.services import scheduling
 from campaigns.services.contacts import RedialRefused, check_contact_open
-from campaigns.services.redials import _replace_open_request
+from campaigns.services.redials import replace_open_request
 from retryadmin.lib.localtime import local_clock, local_label
 from strategies.engine import (
     AttemptRecord,
@@ -21,7 +21,7 @@ from strategies.engine import (
 from strategies.queueing import first_queue_slot, next_queue_slot
 
 
-def _queue_after_opening(
+def queue_after_opening(
     campaign: Campaign,
     contact: Contact,
     calendar: Calendar,
@@ -91,12 +91,12 @@ def queue_lead(
             due_at, explanation = allowed.at, f"Lead arrived {arrived}, {allowed.explanation}"
         else:
             explanation = f"Lead arrived {arrived}, {allowed.explanation}"
-            due_at, explanation, opening_at = _queue_after_opening(
+            due_at, explanation, opening_at = queue_after_opening(
                 campaign, contact, calendar, allowed.opening_at, allowed.at, explanation
             )
             if due_at is None:
                 raise RedialRefused(f"{explanation}; the lead cannot be queued.")
-        request = _replace_open_request(
+        request = replace_open_request(
             contact,
             campaign,
             due_at=due_at,

@@ -14,9 +14,9 @@ from campaigns.services import scheduling
 from campaigns.services.contacts import (
     CLOSE_REASON_MAX,
     RedialRefused,
-    _cancel_open_requests,
-    _mark_scheduled,
+    cancel_open_requests,
     check_contact_open,
+    mark_scheduled,
 )
 from campaigns.services.wording import append_line, user_label
 from retryadmin.lib.localtime import local_clock, local_label
@@ -36,7 +36,7 @@ CHANGEABLE_REQUEST_STATUSES = (RedialRequest.SCHEDULED, RedialRequest.READY)
 MAX_REDIAL_AHEAD = timedelta(days=SEARCH_DAYS)
 
 
-def _replace_open_request(
+def replace_open_request(
     contact: Contact,
     campaign: Campaign,
     *,
@@ -51,7 +51,7 @@ def _replace_open_request(
 ) -> RedialRequest:
     """The contact's new open request; the one it had is cancelled first (at most one open per contact
     and campaign, enforced by a partial unique constraint). The caller holds the contact's lock."""
-    _cancel_open_requests(contact, campaign.pk, "replaced by a newer redial request", now)
+    cancel_open_requests(contact, campaign.pk, "replaced by a newer redial request", now)
     request = RedialRequest.objects.create(
         contact=contact,
         campaign=campaign,
@@ -144,7 +144,7 @@ def add_redial(
         check_redial(campaign=campaign, contact=contact, due_at=due_at, now=now)
         who = user_label(created_by)
         whose = f"personal to {owner.get_username()}" if owner is not None else "common"
-        request = _replace_open_request(
+        request = replace_open_request(
             contact,
             campaign,
             due_at=due_at,
@@ -155,7 +155,7 @@ def add_redial(
             created_by=created_by,
             now=now,
         )
-        _mark_scheduled(contact)
+        mark_scheduled(contact)
     return request
 
 

@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import re
 import zoneinfo
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
+from typing import Annotated, Any
 
-from retryadmin.lib.jsonapi import JsonError
+import pydantic
+
+from retryadmin.lib.jsonapi import JsonError, check_fields, refuse
 
 TWILIO, OZONETEL, SIP = "twilio", "ozonetel", "sip"
 
@@ -178,6 +181,59 @@ def request_id_from_query(query: Mapping, name: str = "request") -> int | None:
     return _integer(query, name, low=1, high=MAX_REQUEST_ID)
 
 
+# --- JSON bodies: pydantic models whose fields are read by the readers above --------------------------------
+
+
+def _read(reader: Callable[..., object], **options) -> pydantic.BeforeValidator:
+    """A field read by `reader(data, name, **options)`; the reader's refusal becomes the field's error.
+    A time field's zone for values without offset comes from the validation context's "zone"."""
+
+    def validate(value, info: pydantic.ValidationInfo):
+        extra = {"naive_zone": (info.context or {}).get("zone", "UTC")} if reader is _iso_datetime else {}
+        try:
+            return reader({info.field_name: value}, info.field_name, **options, **extra)
+        except JsonError as error:
+            raise refuse(error.message) from None
+
+    return pydantic.BeforeValidator(validate)
+
+
+def _answered(data: Mapping, name: str) -> bool:
+    if not isinstance(data.get(name), bool):
+        raise JsonError(400, f"{name} is required and must be true or false.", name)
+    return data[name]
+
+
+# Absent fields are read too (as None): a required one says so in its own words.
+_ALWAYS = pydantic.Field(default=None, validate_default=True)
+
+
+class SipBody(pydantic.BaseModel):
+    """The generic SIP callback's JSON. Other keys are ignored."""
+
+    call_id: Annotated[Any, _read(_text, required=True, max_length=MAX_CALL_ID)] = _ALWAYS
+    sip_code: Annotated[Any, _read(_integer, low=100, high=699)] = None
+    q850_cause: Annotated[Any, _read(_integer, low=0, high=127)] = None
+    answered: Annotated[Any, _read(_answered)] = _ALWAYS
+    duration: Annotated[Any, _read(_duration, required=True)] = _ALWAYS
+    started_at: Annotated[Any, _read(_iso_datetime)] = None
+    request: Annotated[Any, _read(_integer, low=1, high=MAX_REQUEST_ID)] = None
+
+
+class OzonetelBody(pydantic.BaseModel):
+    """Ozonetel's post-call JSON (its own key names). Validated with context {"zone": for times without
+    offset}. Other keys are ignored."""
+
+    monitorUCID: Annotated[Any, _read(_text, required=True, max_length=MAX_CALL_ID)] = _ALWAYS  # noqa: N815
+    CustomerStatus: Annotated[Any, _read(_text)] = _ALWAYS  # noqa: N815
+    DialStatus: Annotated[Any, _read(_text)] = _ALWAYS  # noqa: N815
+    Disposition: Annotated[Any, _read(_text, max_length=200)] = None  # noqa: N815  (kept in the raw body)
+    Duration: Annotated[Any, _read(_duration)] = None  # noqa: N815
+    StartTime: Annotated[Any, _read(_iso_datetime)] = None  # noqa: N815
+    EndTime: Annotated[Any, _read(_iso_datetime)] = None  # noqa: N815
+    UUI: Annotated[Any, _read(_text, max_length=200)] = _ALWAYS  # noqa: N815
+
+
 # --- providers ---------------------------------------------------------------------------------------------
 
 
@@ -237,22 +293,17 @@ def parse_ozonetel(data: Mapping, *, zone: str) -> ParsedEvent:
     The redial request may be named in the UUI field as "request=<id>" (the dialer passes it when it
     places the call); any other UUI is the customer's own and is ignored.
     """
-    call_id = _text(data, "monitorUCID", required=True, max_length=MAX_CALL_ID)
-    customer_status = _text(data, "CustomerStatus")
-    dial_status = _text(data, "DialStatus")
+    body = check_fields(OzonetelBody, data, context={"zone": zone})
+    call_id, customer_status, dial_status = body.monitorUCID, body.CustomerStatus, body.DialStatus
     if not customer_status and not dial_status:
         raise JsonError(400, "CustomerStatus (or DialStatus) is required.", "CustomerStatus")
-    _text(data, "Disposition", max_length=200)  # validated only: the raw body keeps it for reports
-    duration = _duration(data, "Duration")
-    started_at = _iso_datetime(data, "StartTime", naive_zone=zone)
-    ended_at = _iso_datetime(data, "EndTime", naive_zone=zone)
+    duration, started_at, ended_at = body.Duration, body.StartTime, body.EndTime
     if started_at and ended_at and ended_at < started_at:
         raise JsonError(400, "EndTime is before StartTime.", "EndTime")
     if duration is None and started_at and ended_at:
         duration = min(int((ended_at - started_at).total_seconds()), MAX_DURATION_SECONDS)
     started_at, ended_at = _span(started_at, ended_at, duration)
-    uui = _text(data, "UUI", max_length=200)
-    match = UUI_REQUEST.match(uui)
+    match = UUI_REQUEST.match(body.UUI)
     keys = tuple((OZONETEL, raw) for raw in (customer_status, dial_status) if raw)
     return ParsedEvent(
         provider=OZONETEL,
@@ -270,18 +321,12 @@ def parse_ozonetel(data: Mapping, *, zone: str) -> ParsedEvent:
 
 def parse_sip(data: Mapping) -> ParsedEvent:
     """The generic SIP callback: {call_id, sip_code | q850_cause, answered, duration, started_at?, request?}."""
-    call_id = _text(data, "call_id", required=True, max_length=MAX_CALL_ID)
-    sip_code = _integer(data, "sip_code", low=100, high=699)
-    q850 = _integer(data, "q850_cause", low=0, high=127)
+    body = check_fields(SipBody, data)
+    call_id, sip_code, q850, duration = body.call_id, body.sip_code, body.q850_cause, body.duration
     if sip_code is None and q850 is None:
         raise JsonError(400, "sip_code or q850_cause is required.", "sip_code")
-    answered = data.get("answered")
-    if not isinstance(answered, bool):
-        raise JsonError(400, "answered is required and must be true or false.", "answered")
-    duration = _duration(data, "duration", required=True)
-    started_at = _iso_datetime(data, "started_at")
-    request_id = _integer(data, "request", low=1, high=MAX_REQUEST_ID)
-    started_at, ended_at = _span(started_at, None, duration)
+    request_id = body.request
+    started_at, ended_at = _span(body.started_at, None, duration)
     keys = []
     if sip_code is not None:
         keys.append(("sip", str(sip_code)))

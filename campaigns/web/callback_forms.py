@@ -6,7 +6,7 @@ from django import forms
 
 from campaigns.models import Campaign
 from campaigns.queries import callback_list
-from campaigns.queries.reports import AgentChoiceField, agent_users
+from campaigns.web.report_forms import AgentChoiceField, agent_users
 from retryadmin.lib.localtime import local, zone_of
 from retryadmin.lib.paging import decode_cursor
 

@@ -5,15 +5,16 @@ from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 
 from campaigns.queries import reports
+from campaigns.web import report_forms
 from retryadmin.lib.paging import decode_cursor, encode_cursor
 
 REPORT_PERMISSION = "campaigns.view_report"
 
 
-def _report_form(request) -> reports.ReportFilterForm:
+def _report_form(request) -> report_forms.ReportFilterForm:
     data = request.GET.copy()
     data.pop("after", None)
-    return reports.ReportFilterForm(data)
+    return report_forms.ReportFilterForm(data)
 
 
 @permission_required(REPORT_PERMISSION, raise_exception=True)
@@ -28,7 +29,7 @@ def call_report(request):
         form.add_error(None, "This page link is damaged; showing the first page.")
     qs = reports.filter_attempts(form.cleaned_data)
     rows, next_cursor = reports.page_of(qs, cursor)
-    form.data = reports.effective_data(form)
+    form.data = report_forms.effective_data(form)
     context.update(
         # The summary aggregates every matching attempt (1.5M rows for half a year of a large centre): the
         # page comes first and the summary follows in its own request, so the list never waits for it.

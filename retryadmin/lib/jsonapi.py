@@ -127,6 +127,16 @@ def check_body(
         raise JsonInvalid(field_errors(error, model, messages or {}), title) from None
 
 
+def check_fields(model: type[Model], data: Mapping, *, context: dict | None = None) -> Model:
+    """`data` checked by `model`; raises JsonError(400) naming the first bad field (in the model's field
+    order) with its message: for senders that fix one thing at a time, such as telephony providers."""
+    try:
+        return model.model_validate(data, context=context)
+    except pydantic.ValidationError as error:
+        first = field_errors(error, model, {})[0]
+        raise JsonError(400, first["message"], first["field"]) from None
+
+
 def field_errors(error: pydantic.ValidationError, model: type[pydantic.BaseModel], messages: Mapping[str, str]):
     """[{"field", "message"}] for each field of `error`, one entry per field, in the order pydantic found them."""
     allowed = ", ".join(sorted(model.model_fields))

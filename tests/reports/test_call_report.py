@@ -10,6 +10,7 @@ from django.http import StreamingHttpResponse
 
 from campaigns.models import Attempt, Campaign, Contact
 from campaigns.queries import reports
+from campaigns.web import report_forms
 from strategies.models import CallResult, Outcome
 
 pytestmark = pytest.mark.django_db
@@ -167,7 +168,7 @@ def test_summary_counts_attempts_connected_and_rate_in_one_query(
         make_attempt(mumbai, at)
     make_attempt(mumbai, at, outcome=connected, duration_seconds=120)
     make_attempt(mumbai, datetime(2026, 3, 12, 8, 0, tzinfo=UTC), outcome=connected)  # outside the range
-    form = reports.ReportFilterForm({**DAY, "campaign": mumbai.pk})
+    form = report_forms.ReportFilterForm({**DAY, "campaign": mumbai.pk})
     assert form.is_valid()
     qs = reports.filter_attempts(form.cleaned_data)
     with django_assert_num_queries(1):
@@ -198,7 +199,7 @@ def test_summary_refuses_bad_filters_and_other_personas(client, supervisor, agen
 
 
 def test_no_dates_means_the_last_seven_local_days():
-    form = reports.ReportFilterForm({}, today=date(2026, 3, 10))
+    form = report_forms.ReportFilterForm({}, today=date(2026, 3, 10))
     assert form.is_valid()
     assert (form.cleaned_data["date_from"], form.cleaned_data["date_to"]) == (date(2026, 3, 4), date(2026, 3, 10))
 

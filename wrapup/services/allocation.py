@@ -14,7 +14,7 @@ from campaigns.services import redials as redial_services
 from campaigns.services import scheduling
 from strategies import engine
 from wrapup.models import AgentSession
-from wrapup.services.sessions import _lock_session, _set_state
+from wrapup.services.sessions import lock_session, set_state
 
 # Redial requests an agent may take: made ready by dispatch, or due and not yet swept up by it.
 TAKEABLE_REQUEST_STATUSES = (RedialRequest.READY, RedialRequest.SCHEDULED)
@@ -41,7 +41,7 @@ def allocate_next_call(agent, *, now: datetime | None = None) -> Contact | None:
     # Overdue personal redials past their campaign's grace become common before anyone looks.
     redial_services.expire_personal_redials(now=now)
     with transaction.atomic():
-        session = _lock_session(agent)
+        session = lock_session(agent)
         campaign = session.campaign
         if session.state != AgentSession.READY or campaign is None:
             return None
@@ -52,7 +52,7 @@ def allocate_next_call(agent, *, now: datetime | None = None) -> Contact | None:
         if picked is None:
             return None
         contact, request = picked
-        _set_state(
+        set_state(
             session,
             AgentSession.IN_CALL,
             now,

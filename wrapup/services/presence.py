@@ -10,7 +10,7 @@ from django.utils import timezone
 from campaigns.models import Campaign, Contact
 from wrapup.models import AgentSession
 from wrapup.services.allocation import allocate_next_call
-from wrapup.services.sessions import ActionRefused, _lock_session, _refuse_while_busy, _set_state
+from wrapup.services.sessions import ActionRefused, lock_session, refuse_while_busy, set_state
 
 
 def joinable_campaigns():
@@ -22,11 +22,11 @@ def join_campaign(agent, campaign: Campaign, *, now: datetime | None = None) -> 
     is due now. Raises ActionRefused during a call or wrap-up, or for a campaign that is not active."""
     now = now or timezone.now()
     with transaction.atomic():
-        session = _lock_session(agent)
-        _refuse_while_busy(session, "change campaign")
+        session = lock_session(agent)
+        refuse_while_busy(session, "change campaign")
         if campaign.status != Campaign.ACTIVE:
             raise ActionRefused(f"The campaign {campaign.name} is {campaign.get_status_display().lower()}.")
-        _set_state(session, AgentSession.READY, now, campaign=campaign)
+        set_state(session, AgentSession.READY, now, campaign=campaign)
     return allocate_next_call(agent, now=now)
 
 
@@ -34,11 +34,11 @@ def leave_campaign(agent, *, now: datetime | None = None) -> AgentSession:
     """Go offline. Raises ActionRefused during a call or wrap-up, or when not in a campaign."""
     now = now or timezone.now()
     with transaction.atomic():
-        session = _lock_session(agent)
-        _refuse_while_busy(session, "leave the campaign")
+        session = lock_session(agent)
+        refuse_while_busy(session, "leave the campaign")
         if session.campaign_id is None:
             raise ActionRefused("You are not in a campaign.")
-        _set_state(session, AgentSession.OFFLINE, now, campaign=None)
+        set_state(session, AgentSession.OFFLINE, now, campaign=None)
     return session
 
 
@@ -46,11 +46,11 @@ def pause(agent, *, now: datetime | None = None) -> AgentSession:
     """Ready -> paused. Raises ActionRefused during a call or wrap-up, or when not ready."""
     now = now or timezone.now()
     with transaction.atomic():
-        session = _lock_session(agent)
-        _refuse_while_busy(session, "pause")
+        session = lock_session(agent)
+        refuse_while_busy(session, "pause")
         if session.state != AgentSession.READY:
             raise ActionRefused("Only a ready agent can pause." if session.campaign_id else "Join a campaign first.")
-        _set_state(session, AgentSession.PAUSED, now)
+        set_state(session, AgentSession.PAUSED, now)
     return session
 
 
@@ -59,8 +59,8 @@ def resume(agent, *, now: datetime | None = None) -> Contact | None:
     Raises ActionRefused when not paused."""
     now = now or timezone.now()
     with transaction.atomic():
-        session = _lock_session(agent)
+        session = lock_session(agent)
         if session.state != AgentSession.PAUSED:
             raise ActionRefused("You are not paused.")
-        _set_state(session, AgentSession.READY, now)
+        set_state(session, AgentSession.READY, now)
     return allocate_next_call(agent, now=now)

@@ -22,13 +22,13 @@ def get_session(agent) -> AgentSession:
     return session
 
 
-def _lock_session(agent) -> AgentSession:
+def lock_session(agent) -> AgentSession:
     get_session(agent)
     # of=self: the campaign is an outer join, which PostgreSQL cannot lock (and need not).
     return AgentSession.objects.select_for_update(of=("self",)).select_related("campaign").get(agent=agent)
 
 
-def _set_state(session: AgentSession, state: str, now: datetime, **fields) -> None:
+def set_state(session: AgentSession, state: str, now: datetime, **fields) -> None:
     session.state = state
     session.state_changed_at = now
     for name, value in fields.items():
@@ -36,7 +36,7 @@ def _set_state(session: AgentSession, state: str, now: datetime, **fields) -> No
     session.save(update_fields=["state", "state_changed_at", *fields])
 
 
-def _refuse_while_busy(session: AgentSession, action: str) -> None:
+def refuse_while_busy(session: AgentSession, action: str) -> None:
     if session.state == AgentSession.WRAP_UP:
         raise ActionRefused(f"You cannot {action} during wrap-up: choose a call result first.")
     if session.state == AgentSession.IN_CALL:

@@ -24,7 +24,7 @@ from strategies import engine
 from strategies.models import AutoClassification, CallResult, Outcome
 from wrapup.models import AgentSession
 from wrapup.services.allocation import allocate_next_call
-from wrapup.services.sessions import ActionRefused, _lock_session, _set_state
+from wrapup.services.sessions import ActionRefused, lock_session, set_state
 
 logger = logging.getLogger(__name__)
 
@@ -88,7 +88,7 @@ def simulate_call_end(
     if isinstance(duration_seconds, bool) or not isinstance(duration_seconds, int) or duration_seconds < 0:
         raise ValidationError({"duration_seconds": "The duration must be a whole number of seconds, 0 or more."})
     with transaction.atomic():
-        session = _lock_session(session.agent)
+        session = lock_session(session.agent)
         if session.state != AgentSession.IN_CALL or session.current_contact_id is None:
             raise ActionRefused("You have no call to end.")
         contact = session.current_contact
@@ -111,7 +111,7 @@ def simulate_call_end(
             start_wrap_up(session, attempt, now=now)
             return CallEnded(attempt, True, None, None, None)
         attempt_services.end_wrap_up_without_result(attempt, now)
-        _set_state(
+        set_state(
             session,
             AgentSession.READY,
             now,
@@ -129,11 +129,11 @@ def start_wrap_up(session: AgentSession, attempt: Attempt, *, now: datetime | No
     the campaign's timeout is 0). Raises ActionRefused unless the agent is in call."""
     now = now or timezone.now()
     with transaction.atomic():
-        session = _lock_session(session.agent)
+        session = lock_session(session.agent)
         if session.state != AgentSession.IN_CALL:
             raise ActionRefused("Only a call can be wrapped up.")
         timeout = session.campaign.acw_timeout_seconds
-        _set_state(
+        set_state(
             session,
             AgentSession.WRAP_UP,
             now,
@@ -146,7 +146,7 @@ def start_wrap_up(session: AgentSession, attempt: Attempt, *, now: datetime | No
 
 
 def _lock_wrap_up(agent, attempt: Attempt | None) -> AgentSession:
-    session = _lock_session(agent)
+    session = lock_session(agent)
     if session.state != AgentSession.WRAP_UP or session.current_attempt_id is None:
         raise ActionRefused("You are not in wrap-up: this call's wrap-up is over.")
     if attempt is not None and attempt.pk != session.current_attempt_id:
@@ -219,7 +219,7 @@ def end_wrap_up(
             redial = attempt_services.redial_from_call_result(attempt, agent=session.agent, now=now)
         else:
             redial = attempt_services.schedule_retry(attempt, now=now)
-        _set_state(
+        set_state(
             session,
             AgentSession.PAUSED if pause_after else AgentSession.READY,
             now,
@@ -288,7 +288,7 @@ def update_contact_notes(agent, contact: Contact, notes: str) -> Contact:
     if len(notes) > NOTES_MAX_LENGTH:
         raise ValidationError({"notes": f"Notes may have at most {NOTES_MAX_LENGTH} characters."})
     with transaction.atomic():
-        session = _lock_session(agent)
+        session = lock_session(agent)
         if session.current_contact_id != contact.pk:
             raise ActionRefused("You can only change the notes of the customer you are calling.")
         return contact_services.update_notes(contact, notes)
