@@ -116,21 +116,12 @@ def browser_type_launch_args(browser_type_launch_args):
 @pytest.fixture
 def make_user(db):
     """Create a user in one persona group: make_user("Agent", username="agent1")."""
-    from django.contrib.auth.models import Group, User
+    from tests.factories import UserFactory
 
-    from retryadmin.lib.personas import STAFF_PERSONAS
-
-    def _make(persona: str | None = None, username: str | None = None, password: str = "pw-test-123", **extra):
-        count = User.objects.count()
-        extra.setdefault("is_staff", persona in STAFF_PERSONAS)
-        user = User.objects.create_user(
-            username=username or f"{(persona or 'user').lower().replace(' ', '_')}{count}",
-            password=password,
-            **extra,
-        )
-        if persona:
-            user.groups.add(Group.objects.get(name=persona))
-        return user
+    def _make(persona: str | None = None, username: str | None = None, **extra):
+        if username is not None:
+            extra["username"] = username
+        return UserFactory(persona=persona, **extra)
 
     return _make
 
@@ -164,12 +155,16 @@ def _media_in_tmp(settings, tmp_path):
 @pytest.fixture
 def campaign(db):
     """An office-hours campaign: London, Monday to Friday 09:00-17:00, 5 attempts, 2 a day."""
-    from campaigns.models import BusinessHourWindow, Campaign
+    from tests.factories import CampaignFactory
 
-    campaign = Campaign.objects.create(name="Spring offers", zone="Europe/London", max_attempts=5, daily_attempts=2)
-    for weekday in range(5):
-        BusinessHourWindow.objects.create(campaign=campaign, weekday=weekday, start_minute=9 * 60, end_minute=17 * 60)
-    return campaign
+    return CampaignFactory(
+        name="Spring offers",
+        zone="Europe/London",
+        max_attempts=5,
+        daily_attempts=2,
+        hours=[(9 * 60, 17 * 60)],
+        hours__weekdays=range(5),
+    )
 
 
 @pytest.fixture

@@ -16,17 +16,22 @@ from django.utils import timezone
 
 from strategies import engine
 from strategies.durations import Delay
-from strategies.models import UNIT_CHOICES, CallResult, Outcome, Strategy
+from strategies.models import CallResult, Outcome, Strategy, Unit
 
-WEEKDAY_CHOICES = [
-    (0, "Monday"),
-    (1, "Tuesday"),
-    (2, "Wednesday"),
-    (3, "Thursday"),
-    (4, "Friday"),
-    (5, "Saturday"),
-    (6, "Sunday"),
-]
+
+class Weekday(models.IntegerChoices):
+    """Python's numbering: Monday is 0."""
+
+    MONDAY = 0, "Monday"
+    TUESDAY = 1, "Tuesday"
+    WEDNESDAY = 2, "Wednesday"
+    THURSDAY = 3, "Thursday"
+    FRIDAY = 4, "Friday"
+    SATURDAY = 5, "Saturday"
+    SUNDAY = 6, "Sunday"
+
+
+WEEKDAY_CHOICES = Weekday.choices
 MINUTES_IN_DAY = 24 * 60
 # PRODUCT.md rule 10: the repeat band is at most 11 hours either side.
 MAX_AVOID_REPEAT_HOURS = 11
@@ -68,7 +73,7 @@ class DialPlan(models.Model):
         null=True,
         blank=True,
         related_name="telephony_dial_plans",
-        limit_choices_to={"kind__in": [Strategy.TELEPHONY, Strategy.LADDER]},
+        limit_choices_to={"kind__in": [Strategy.Kind.TELEPHONY, Strategy.Kind.LADDER]},
         help_text="Decides retries when agent and customer did not connect.",
     )
     business_strategy = models.ForeignKey(
@@ -77,7 +82,7 @@ class DialPlan(models.Model):
         null=True,
         blank=True,
         related_name="business_dial_plans",
-        limit_choices_to={"kind": Strategy.BUSINESS},
+        limit_choices_to={"kind": Strategy.Kind.BUSINESS},
         help_text="Decides retries after a connected call, from the agent's call result.",
     )
 
@@ -88,30 +93,41 @@ class DialPlan(models.Model):
         return self.name
 
     def clean(self):
-        if self.telephony_strategy_id and self.telephony_strategy.kind == Strategy.BUSINESS:
+        if self.telephony_strategy_id and self.telephony_strategy.kind == Strategy.Kind.BUSINESS:
             raise ValidationError({"telephony_strategy": "Choose a telephony-outcome or attempt-ladder strategy."})
-        if self.business_strategy_id and self.business_strategy.kind != Strategy.BUSINESS:
+        if self.business_strategy_id and self.business_strategy.kind != Strategy.Kind.BUSINESS:
             raise ValidationError({"business_strategy": "Choose a business-outcome strategy."})
 
 
 class Campaign(models.Model):
-    ACTIVE, PAUSED, ENDED = "active", "paused", "ended"
-    STATUS_CHOICES = [(ACTIVE, "Active"), (PAUSED, "Paused"), (ENDED, "Ended")]
-    AGENT_FIRST, AUTO_DIAL = "agent_first", "auto_dial"
-    DIALING_CHOICES = [(AGENT_FIRST, "Agent first"), (AUTO_DIAL, "Auto-dial")]
-    DIALER_LOG, DIALER_WEBHOOK = "log", "webhook"
-    DIALER_CHOICES = [(DIALER_LOG, "Log only (demo)"), (DIALER_WEBHOOK, "Webhook")]
+    class Status(models.TextChoices):
+        ACTIVE = "active", "Active"
+        PAUSED = "paused", "Paused"
+        ENDED = "ended", "Ended"
+
+    class DialingMode(models.TextChoices):
+        AGENT_FIRST = "agent_first", "Agent first"
+        AUTO_DIAL = "auto_dial", "Auto-dial"
+
+    class DialerBackend(models.TextChoices):
+        LOG = "log", "Log only (demo)"
+        WEBHOOK = "webhook", "Webhook"
+
+    # The spellings the rest of the app still uses.
+    ACTIVE, PAUSED, ENDED = Status.ACTIVE, Status.PAUSED, Status.ENDED
+    AGENT_FIRST, AUTO_DIAL = DialingMode.AGENT_FIRST, DialingMode.AUTO_DIAL
+    DIALER_LOG, DIALER_WEBHOOK = DialerBackend.LOG, DialerBackend.WEBHOOK
 
     name = models.CharField(max_length=120, unique=True)
     zone = models.CharField("time zone", max_length=64, default="UTC", validators=[validate_zone])
-    status = models.CharField(max_length=10, choices=STATUS_CHOICES, default=ACTIVE, db_index=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE, db_index=True)
     starts_at = models.DateTimeField("start", null=True, blank=True)
     ends_at = models.DateTimeField("end", null=True, blank=True)
     max_attempts = models.PositiveSmallIntegerField(default=5, validators=[MinValueValidator(1)])
     daily_attempts = models.PositiveSmallIntegerField(
         null=True, blank=True, validators=[MinValueValidator(1)], help_text="Empty: no daily limit."
     )
-    dialing_mode = models.CharField(max_length=12, choices=DIALING_CHOICES, default=AGENT_FIRST)
+    dialing_mode = models.CharField(max_length=12, choices=DialingMode.choices, default=DialingMode.AGENT_FIRST)
     dial_plan = models.ForeignKey(DialPlan, on_delete=models.PROTECT, null=True, blank=True, related_name="campaigns")
     contact_window_start = models.PositiveSmallIntegerField(
         null=True,
@@ -123,7 +139,7 @@ class Campaign(models.Model):
         null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(MINUTES_IN_DAY)]
     )
     redial_delay_amount = models.PositiveIntegerField("redial delay", default=30)
-    redial_delay_unit = models.CharField(max_length=1, choices=UNIT_CHOICES, default="m")
+    redial_delay_unit = models.CharField(max_length=1, choices=Unit.choices, default=Unit.MINUTES)
     short_call_seconds = models.PositiveIntegerField("short-call threshold (s)", default=0)
     opening_delay_minutes = models.PositiveIntegerField("opening delay (min)", default=0)
     queue_spacing_seconds = models.PositiveIntegerField(
@@ -136,7 +152,7 @@ class Campaign(models.Model):
     personal_redial_grace_minutes = models.PositiveIntegerField(
         "personal redial grace (min)", default=30, help_text="0 keeps personal redials personal."
     )
-    dialer_backend = models.CharField(max_length=10, choices=DIALER_CHOICES, default=DIALER_LOG)
+    dialer_backend = models.CharField(max_length=10, choices=DialerBackend.choices, default=DialerBackend.LOG)
     dialer_url = models.URLField(blank=True)
     dialer_secret = models.CharField(max_length=128, blank=True)
     lead_api_key = models.CharField(max_length=64, blank=True, db_index=True)
@@ -168,7 +184,11 @@ class Campaign(models.Model):
             errors["ends_at"] = "The campaign must end after it starts."
         if self.daily_attempts and self.max_attempts and self.daily_attempts > self.max_attempts:
             errors["daily_attempts"] = "Daily attempts cannot exceed the maximum attempts."
-        if self.dialing_mode == self.AUTO_DIAL and self.dialer_backend == self.DIALER_WEBHOOK and not self.dialer_url:
+        if (
+            self.dialing_mode == self.DialingMode.AUTO_DIAL
+            and self.dialer_backend == self.DialerBackend.WEBHOOK
+            and not self.dialer_url
+        ):
             errors["dialer_url"] = "A webhook dialer needs the dialer's URL."
         if errors:
             raise ValidationError(errors)
@@ -178,7 +198,7 @@ class BusinessHourWindow(models.Model):
     """One window of a weekday's business hours, local to the campaign; end exclusive, 1440 = 24:00."""
 
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="business_hours")
-    weekday = models.PositiveSmallIntegerField(choices=WEEKDAY_CHOICES)
+    weekday = models.PositiveSmallIntegerField(choices=Weekday.choices)
     start_minute = models.PositiveSmallIntegerField(validators=[MaxValueValidator(MINUTES_IN_DAY - 1)])
     end_minute = models.PositiveSmallIntegerField(validators=[MinValueValidator(1), MaxValueValidator(MINUTES_IN_DAY)])
 
@@ -212,25 +232,20 @@ class Holiday(models.Model):
 
 
 class Contact(models.Model):
-    PENDING, SCHEDULED, IN_CALL, WRAP_UP, DONE, EXHAUSTED, DO_NOT_CALL = (
-        "pending",
-        "scheduled",
-        "in_call",
-        "wrap_up",
-        "done",
-        "exhausted",
-        "do_not_call",
-    )
-    STATUS_CHOICES = [
-        (PENDING, "Pending"),
-        (SCHEDULED, "Scheduled"),
-        (IN_CALL, "In call"),
-        (WRAP_UP, "Wrap-up"),
-        (DONE, "Done"),
-        (EXHAUSTED, "Exhausted"),
-        (DO_NOT_CALL, "Do not call"),
-    ]
-    OPEN_STATUSES = (PENDING, SCHEDULED, IN_CALL, WRAP_UP)
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        SCHEDULED = "scheduled", "Scheduled"
+        IN_CALL = "in_call", "In call"
+        WRAP_UP = "wrap_up", "Wrap-up"
+        DONE = "done", "Done"
+        EXHAUSTED = "exhausted", "Exhausted"
+        DO_NOT_CALL = "do_not_call", "Do not call"
+
+    # The spellings the rest of the app still uses.
+    PENDING, SCHEDULED, IN_CALL, WRAP_UP = Status.PENDING, Status.SCHEDULED, Status.IN_CALL, Status.WRAP_UP
+    DONE, EXHAUSTED, DO_NOT_CALL = Status.DONE, Status.EXHAUSTED, Status.DO_NOT_CALL
+    STATUS_CHOICES = Status.choices
+    OPEN_STATUSES = (Status.PENDING, Status.SCHEDULED, Status.IN_CALL, Status.WRAP_UP)
 
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="contacts")
     name = models.CharField(max_length=200, blank=True)
@@ -244,7 +259,7 @@ class Contact(models.Model):
     )
     custom_fields = models.JSONField(default=dict, blank=True)
     notes = models.TextField(blank=True)
-    status = models.CharField(max_length=12, choices=STATUS_CHOICES, default=PENDING)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.PENDING)
     status_reason = models.CharField(max_length=40, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -268,13 +283,15 @@ class Contact(models.Model):
 class Attempt(models.Model):
     """One call to a contact: history, never edited once the call and its wrap-up are over."""
 
-    SOURCE_AUTO, SOURCE_MANUAL, SOURCE_CALLBACK, SOURCE_LEAD = "auto", "manual", "callback", "lead"
-    SOURCE_CHOICES = [
-        (SOURCE_AUTO, "Auto"),
-        (SOURCE_MANUAL, "Manual"),
-        (SOURCE_CALLBACK, "Callback"),
-        (SOURCE_LEAD, "Lead"),
-    ]
+    class Source(models.TextChoices):
+        AUTO = "auto", "Auto"
+        MANUAL = "manual", "Manual"
+        CALLBACK = "callback", "Callback"
+        LEAD = "lead", "Lead"
+
+    # The spellings the rest of the app still uses.
+    SOURCE_AUTO, SOURCE_MANUAL, SOURCE_CALLBACK, SOURCE_LEAD = Source.AUTO, Source.MANUAL, Source.CALLBACK, Source.LEAD
+    SOURCE_CHOICES = Source.choices
 
     contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="attempts")
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="attempts")
@@ -294,7 +311,7 @@ class Attempt(models.Model):
     phone = models.CharField(max_length=20, blank=True, default="", db_default="")
     provider = models.CharField(max_length=20, blank=True)
     provider_call_id = models.CharField(max_length=100, blank=True)
-    source = models.CharField(max_length=10, choices=SOURCE_CHOICES, default=SOURCE_AUTO)
+    source = models.CharField(max_length=10, choices=Source.choices, default=Source.AUTO)
     redial_request = models.ForeignKey(
         "RedialRequest", on_delete=models.SET_NULL, null=True, blank=True, related_name="attempts"
     )
@@ -399,46 +416,34 @@ CLAIM_CLEARED = {"claim_token": None, "lease_expires_at": None, "claimed_at": No
 class RedialRequest(models.Model):
     """A callback: the contact is called again at `due_at`, by its owner (personal) or anyone (common)."""
 
-    SCHEDULED, CLAIMED, READY, DIALING, DONE, CANCELLED, EXPIRED, FAILED = (
-        "scheduled",
-        "claimed",
-        "ready",
-        "dialing",
-        "done",
-        "cancelled",
-        "expired",
-        "failed",
-    )
-    STATUS_CHOICES = [
-        (SCHEDULED, "Scheduled"),
-        (CLAIMED, "Claimed"),
-        (READY, "Ready for an agent"),
-        (DIALING, "Dialing"),
-        (DONE, "Done"),
-        (CANCELLED, "Cancelled"),
-        (EXPIRED, "Expired"),
-        (FAILED, "Failed"),
-    ]
-    OPEN_STATUSES = (SCHEDULED, CLAIMED, READY, DIALING)
-    SOURCE_AUTO, SOURCE_AGENT, SOURCE_INSTANT, SOURCE_SUPERVISOR, SOURCE_LEAD = (
-        "auto",
-        "agent",
-        "instant",
-        "supervisor",
-        "lead",
-    )
-    SOURCE_CHOICES = [
-        (SOURCE_AUTO, "Automatic retry"),
-        (SOURCE_AGENT, "Agent redial"),
-        (SOURCE_INSTANT, "Instant retry"),
-        (SOURCE_SUPERVISOR, "Supervisor"),
-        (SOURCE_LEAD, "Lead"),
-    ]
+    class Status(models.TextChoices):
+        SCHEDULED = "scheduled", "Scheduled"
+        CLAIMED = "claimed", "Claimed"
+        READY = "ready", "Ready for an agent"
+        DIALING = "dialing", "Dialing"
+        DONE = "done", "Done"
+        CANCELLED = "cancelled", "Cancelled"
+        EXPIRED = "expired", "Expired"
+        FAILED = "failed", "Failed"
+
+    class Source(models.TextChoices):
+        AUTO = "auto", "Automatic retry"
+        AGENT = "agent", "Agent redial"
+        INSTANT = "instant", "Instant retry"
+        SUPERVISOR = "supervisor", "Supervisor"
+        LEAD = "lead", "Lead"
+
+    # The spellings the rest of the app still uses.
+    SCHEDULED, CLAIMED, READY, DIALING = Status.SCHEDULED, Status.CLAIMED, Status.READY, Status.DIALING
+    DONE, CANCELLED, EXPIRED, FAILED = Status.DONE, Status.CANCELLED, Status.EXPIRED, Status.FAILED
+    OPEN_STATUSES = (Status.SCHEDULED, Status.CLAIMED, Status.READY, Status.DIALING)
+    SOURCE_AUTO, SOURCE_AGENT, SOURCE_INSTANT = Source.AUTO, Source.AGENT, Source.INSTANT
+    SOURCE_SUPERVISOR, SOURCE_LEAD = Source.SUPERVISOR, Source.LEAD
 
     contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="redial_requests")
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="redial_requests")
     due_at = models.DateTimeField()
-    source = models.CharField(max_length=10, choices=SOURCE_CHOICES, default=SOURCE_AUTO)
+    source = models.CharField(max_length=10, choices=Source.choices, default=Source.AUTO)
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -448,7 +453,7 @@ class RedialRequest(models.Model):
         help_text="Empty: a common redial offered to any free agent.",
     )
     remarks = models.TextField(blank=True)
-    status = models.CharField(max_length=10, choices=STATUS_CHOICES, default=SCHEDULED)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.SCHEDULED)
     explanation = models.TextField(blank=True)
     queue_opening_at = models.DateTimeField(
         null=True, blank=True, help_text="The opening this request was queued for when it arrived out of hours."
@@ -516,17 +521,27 @@ class RedialRequest(models.Model):
 class ImportJob(models.Model):
     """A CSV import of contacts, run by a Celery task so large files report progress."""
 
-    ALL_OR_NOTHING, SKIP_BAD_ROWS = "all_or_nothing", "skip_bad_rows"
-    MODE_CHOICES = [(ALL_OR_NOTHING, "All or nothing"), (SKIP_BAD_ROWS, "Skip bad rows")]
-    PENDING, RUNNING, DONE, FAILED = "pending", "running", "done", "failed"
-    STATUS_CHOICES = [(PENDING, "Pending"), (RUNNING, "Running"), (DONE, "Done"), (FAILED, "Failed")]
+    class Mode(models.TextChoices):
+        ALL_OR_NOTHING = "all_or_nothing", "All or nothing"
+        SKIP_BAD_ROWS = "skip_bad_rows", "Skip bad rows"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    # The spellings the rest of the app still uses.
+    ALL_OR_NOTHING, SKIP_BAD_ROWS = Mode.ALL_OR_NOTHING, Mode.SKIP_BAD_ROWS
+    MODE_CHOICES = Mode.choices
+    PENDING, RUNNING, DONE, FAILED = Status.PENDING, Status.RUNNING, Status.DONE, Status.FAILED
 
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="import_jobs")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
     file = models.FileField(upload_to="imports/%Y/%m/")
     original_name = models.CharField(max_length=255, blank=True)
-    mode = models.CharField(max_length=16, choices=MODE_CHOICES, default=ALL_OR_NOTHING)
-    status = models.CharField(max_length=10, choices=STATUS_CHOICES, default=PENDING)
+    mode = models.CharField(max_length=16, choices=Mode.choices, default=Mode.ALL_OR_NOTHING)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     total_rows = models.PositiveIntegerField(default=0)
     processed_rows = models.PositiveIntegerField(default=0)
     imported_rows = models.PositiveIntegerField(default=0)
@@ -553,24 +568,18 @@ class ImportJob(models.Model):
 class WebhookEvent(models.Model):
     """Every provider callback, stored raw before it is processed, so nothing is lost."""
 
-    RECEIVED, PROCESSED, DUPLICATE, PROGRESS, UNMAPPED, REJECTED, FAILED = (
-        "received",
-        "processed",
-        "duplicate",
-        "progress",
-        "unmapped",
-        "rejected",
-        "failed",
-    )
-    STATUS_CHOICES = [
-        (RECEIVED, "Received"),
-        (PROCESSED, "Processed"),
-        (DUPLICATE, "Duplicate"),
-        (PROGRESS, "Progress only"),
-        (UNMAPPED, "Unmapped status"),
-        (REJECTED, "Rejected"),
-        (FAILED, "Failed"),
-    ]
+    class Status(models.TextChoices):
+        RECEIVED = "received", "Received"
+        PROCESSED = "processed", "Processed"
+        DUPLICATE = "duplicate", "Duplicate"
+        PROGRESS = "progress", "Progress only"
+        UNMAPPED = "unmapped", "Unmapped status"
+        REJECTED = "rejected", "Rejected"
+        FAILED = "failed", "Failed"
+
+    # The spellings the rest of the app still uses.
+    RECEIVED, PROCESSED, DUPLICATE, PROGRESS = Status.RECEIVED, Status.PROCESSED, Status.DUPLICATE, Status.PROGRESS
+    UNMAPPED, REJECTED, FAILED = Status.UNMAPPED, Status.REJECTED, Status.FAILED
 
     provider = models.CharField(max_length=20, db_index=True)
     call_id = models.CharField(max_length=100, blank=True)
@@ -582,7 +591,7 @@ class WebhookEvent(models.Model):
     remote_addr = models.GenericIPAddressField(null=True, blank=True)
     received_at = models.DateTimeField(auto_now_add=True, db_index=True)
     processed_at = models.DateTimeField(null=True, blank=True)
-    status = models.CharField(max_length=10, choices=STATUS_CHOICES, default=RECEIVED, db_index=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.RECEIVED, db_index=True)
     error = models.TextField(blank=True)
     outcome = models.ForeignKey(Outcome, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     attempt = models.ForeignKey(Attempt, on_delete=models.SET_NULL, null=True, blank=True, related_name="events")

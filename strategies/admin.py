@@ -138,7 +138,7 @@ class StrategyAdmin(admin.ModelAdmin):
 
     @admin.display(description="rules", ordering="rule_count")
     def rule_count(self, obj):
-        if obj.kind == Strategy.LADDER:
+        if obj.kind == Strategy.Kind.LADDER:
             return f"{obj.step_count} step{'s' if obj.step_count != 1 else ''}"
         return obj.rule_count
 

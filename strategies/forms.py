@@ -15,10 +15,10 @@ from django.forms import BaseInlineFormSet, inlineformset_factory
 from . import services
 from .durations import Delay
 from .engine import ATTEMPT_RULE_PRESETS, StrategySpec
-from .models import UNIT_CHOICES, CallResult, LadderStep, Outcome, Strategy, StrategyRule
+from .models import CallResult, LadderStep, Outcome, Strategy, StrategyRule, Unit
 from .services import PREVIEW_ROWS, PreviewSample
 
-CATEGORY_LABELS = dict(Outcome.CATEGORY_CHOICES)
+CATEGORY_LABELS = dict(Outcome.Category.choices)
 DELAY_ERRORS = {
     "required": "Enter how long to wait before the retry, e.g. 2 (hours).",
     "invalid": "Enter a whole number.",
@@ -112,7 +112,7 @@ def call_result_choices(results=None, blank: str | None = "Choose a call resultâ
     results = results if results is not None else CallResult.objects.filter(is_active=True)
     choices = [("", blank)] if blank is not None else []
     for result in results:
-        suffix = "" if result.handling == "retry" else f" ({result.get_handling_display().lower()})"
+        suffix = "" if result.handling == CallResult.Handling.RETRY else f" ({result.get_handling_display().lower()})"
         choices.append((result.pk, f"{result.name}{suffix}"))
     return choices
 
@@ -133,7 +133,7 @@ class StrategyForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         # The admin leaves fields out of a read-only form (a persona with view permission only).
         if "kind" in self.fields:
-            self.fields["kind"].choices = Strategy.KIND_CHOICES
+            self.fields["kind"].choices = Strategy.Kind.choices
         if "ladder_outcomes" in self.fields:
             self.fields["ladder_outcomes"].queryset = Outcome.objects.order_by("name")
             self.fields["ladder_outcomes"].choices = grouped_outcome_choices(blank=None)
@@ -162,7 +162,7 @@ class StrategyForm(forms.ModelForm):
                 services.check_kind_change(self.instance, kind)
             except ValidationError as exc:
                 self.add_error(None, exc)
-        if kind == Strategy.LADDER:
+        if kind == Strategy.Kind.LADDER:
             outcomes = list(cleaned.get("ladder_outcomes") or [])
             if not outcomes and "ladder_outcomes" not in self.errors:
                 self.add_error("ladder_outcomes", "Choose at least one outcome the ladder retries.")
@@ -193,7 +193,7 @@ class RuleForm(forms.ModelForm):
             amount.widget.attrs.update({"min": 0, "step": 1, "class": "form-control"})
             self.fields["amount"] = amount
         if "unit" in self.fields:
-            self.fields["unit"].choices = UNIT_CHOICES
+            self.fields["unit"].choices = Unit.choices
         if outcome_choices is not None and "outcome" in self.fields:
             self.fields["outcome"].choices = outcome_choices
         if result_choices is not None and "call_result" in self.fields:
@@ -217,7 +217,7 @@ class RuleForm(forms.ModelForm):
             self.add_error(None, exc)
         if cleaned.get("amount") is not None:
             try:
-                services.check_delay(cleaned["amount"], cleaned.get("unit") or "h")
+                services.check_delay(cleaned["amount"], cleaned.get("unit") or Unit.HOURS)
             except ValidationError as exc:
                 self.add_error(None, exc)
         return cleaned
@@ -291,7 +291,7 @@ class BaseRuleFormSet(_StrategyPartsFormSet):
         super().clean()
         kind = self.kind
         forms_ = self.live_forms()
-        if kind == Strategy.LADDER:
+        if kind == Strategy.Kind.LADDER:
             if self.strict_kind and forms_:
                 raise ValidationError("An attempt ladder has steps, not rules: remove the rules or change the type.")
             return
@@ -335,14 +335,14 @@ class LadderStepForm(forms.ModelForm):
             amount.widget.attrs.update({"min": 0, "step": 1, "placeholder": "No retry", "class": "form-control"})
             self.fields["amount"] = amount
         if "unit" in self.fields:
-            self.fields["unit"].choices = UNIT_CHOICES
+            self.fields["unit"].choices = Unit.choices
         style_fields(self)
 
     def clean(self):
         cleaned = super().clean()
         if cleaned.get("amount") is not None:
             try:
-                services.check_delay(cleaned["amount"], cleaned.get("unit") or "h")
+                services.check_delay(cleaned["amount"], cleaned.get("unit") or Unit.HOURS)
             except ValidationError as exc:
                 self.add_error(None, exc)
         return cleaned
@@ -377,7 +377,7 @@ class BaseLadderStepFormSet(_StrategyPartsFormSet):
     def clean(self):
         super().clean()
         forms_ = self.ordered_forms()
-        if self.kind != Strategy.LADDER:
+        if self.kind != Strategy.Kind.LADDER:
             if self.strict_kind and forms_ and self.kind:
                 raise ValidationError("Only an attempt ladder has steps: remove them or change the type.")
             return
@@ -444,7 +444,7 @@ class StrategyForms:
         return self.form.instance.kind or ""
 
     def active_formset(self):
-        return self.steps if self.kind == Strategy.LADDER else self.rules
+        return self.steps if self.kind == Strategy.Kind.LADDER else self.rules
 
     def is_valid(self) -> bool:
         form_ok = self.form.is_valid()
@@ -454,8 +454,8 @@ class StrategyForms:
         return services.save_strategy(
             self.form.save(commit=False),
             self.form.cleaned_data.get("ladder_outcomes") or [],
-            self.rules.rows() if self.kind != Strategy.LADDER else [],
-            self.steps.rows() if self.kind == Strategy.LADDER else [],
+            self.rules.rows() if self.kind != Strategy.Kind.LADDER else [],
+            self.steps.rows() if self.kind == Strategy.Kind.LADDER else [],
         )
 
     def draft_spec(self) -> tuple[StrategySpec | None, list[str]]:
@@ -467,7 +467,7 @@ class StrategyForms:
         kind = self.form.cleaned_data.get("kind") if hasattr(self.form, "cleaned_data") else None
         if not kind:
             return None, ["Choose the strategy's type."]
-        if kind == Strategy.LADDER:
+        if kind == Strategy.Kind.LADDER:
             formset, noun = self.steps, "Step"
         else:
             formset, noun = self.rules, "Rule"
@@ -480,7 +480,7 @@ class StrategyForms:
                 label = form.fields[field].label if field in form.fields else ""
                 for error in errors:
                     problems.append(f"{noun} {number}: {label + ': ' if label else ''}{error}")
-        if kind == Strategy.LADDER:
+        if kind == Strategy.Kind.LADDER:
             problems += [f"Outcomes the ladder retries: {e}" for e in self.form.errors.get("ladder_outcomes", [])]
             outcomes = self.form.cleaned_data.get("ladder_outcomes") or []
             steps = []
@@ -488,7 +488,7 @@ class StrategyForms:
                 if form.errors:
                     break  # later steps would shift places; the problem is listed above
                 amount = form.cleaned_data.get("amount")
-                steps.append(None if amount is None else Delay(amount, form.cleaned_data.get("unit") or "h"))
+                steps.append(None if amount is None else Delay(amount, form.cleaned_data.get("unit") or Unit.HOURS))
             spec = StrategySpec(
                 kind, ladder_keys=frozenset(o.code for o in outcomes if not o.is_final), ladder_steps=tuple(steps)
             )
@@ -500,7 +500,7 @@ class StrategyForms:
                 continue
             key = form.cleaned_data.get(key_field)
             if key is not None and key.code not in rules:
-                rules[key.code] = Delay(form.cleaned_data["amount"], form.cleaned_data.get("unit") or "h")
+                rules[key.code] = Delay(form.cleaned_data["amount"], form.cleaned_data.get("unit") or Unit.HOURS)
         if not rules and not problems:
             problems.append("Add a rule to see retries.")
         return StrategySpec(kind, rules), problems

@@ -10,17 +10,26 @@ from .catalog import CATEGORIES, HANDLINGS
 from .durations import Delay, describe_delay
 
 OUTCOME_CODE_RE = re.compile(r"^[a-z][a-z0-9_]*\.[a-z0-9_]+$")
-UNIT_CHOICES = [("s", "seconds"), ("m", "minutes"), ("h", "hours"), ("d", "days")]
+
+
+class Unit(models.TextChoices):
+    """The unit of a retry delay, one letter as the engine's `Delay` reads it."""
+
+    SECONDS = "s", "seconds"
+    MINUTES = "m", "minutes"
+    HOURS = "h", "hours"
+    DAYS = "d", "days"
 
 
 class Outcome(models.Model):
     """A telephony outcome: what happened on the line, whatever the agent says afterwards."""
 
-    CATEGORY_CHOICES = [(c, c.capitalize()) for c in CATEGORIES]
+    # Built from the catalog's list, which the Django-free catalog loader and `simulate` read too.
+    Category = models.TextChoices("Category", [(c.upper(), (c, c.capitalize())) for c in CATEGORIES])
 
     code = models.CharField(max_length=100, unique=True, help_text="category.slug, e.g. mapped.network_down")
     name = models.CharField(max_length=200)
-    category = models.CharField(max_length=20, choices=CATEGORY_CHOICES, db_index=True)
+    category = models.CharField(max_length=20, choices=Category.choices, db_index=True)
     description = models.TextField(blank=True)
     is_connected = models.BooleanField("connected", default=False, help_text="Agent and customer talked.")
     is_final = models.BooleanField("final", default=False, help_text="The number must never be retried.")
@@ -49,14 +58,16 @@ class Outcome(models.Model):
 class ProviderMapping(models.Model):
     """Which raw provider status becomes which outcome."""
 
-    PROVIDER_CHOICES = [
-        ("twilio", "Twilio"),
-        ("ozonetel", "Ozonetel"),
-        ("sip", "SIP response code"),
-        ("q850", "Q.850 cause"),
-    ]
+    class Provider(models.TextChoices):
+        TWILIO = "twilio", "Twilio"
+        OZONETEL = "ozonetel", "Ozonetel"
+        SIP = "sip", "SIP response code"
+        Q850 = "q850", "Q.850 cause"
 
-    provider = models.CharField(max_length=20, choices=PROVIDER_CHOICES, db_index=True)
+    # The spelling the campaigns admin still uses.
+    PROVIDER_CHOICES = Provider.choices
+
+    provider = models.CharField(max_length=20, choices=Provider.choices, db_index=True)
     raw = models.CharField("raw value", max_length=100)
     outcome = models.ForeignKey(Outcome, on_delete=models.PROTECT, related_name="mappings")
     note = models.CharField(max_length=200, blank=True)
@@ -79,11 +90,12 @@ class ProviderMapping(models.Model):
 class CallResult(models.Model):
     """A business outcome the agent picks in wrap-up, with how it is handled."""
 
-    HANDLING_CHOICES = [(h, h.capitalize()) for h in HANDLINGS]
+    # Built from the catalog's list, which the Django-free catalog loader reads too.
+    Handling = models.TextChoices("Handling", [(h.upper(), (h, h.capitalize())) for h in HANDLINGS])
 
     code = models.SlugField(max_length=50, unique=True)
     name = models.CharField(max_length=100)
-    handling = models.CharField(max_length=10, choices=HANDLING_CHOICES)
+    handling = models.CharField(max_length=10, choices=Handling.choices)
     description = models.TextField(blank=True)
     position = models.PositiveSmallIntegerField(default=0)
     is_system = models.BooleanField(default=False, editable=False)
@@ -113,16 +125,17 @@ class AutoClassification(models.Model):
 class Strategy(models.Model):
     """A retry strategy: rules per telephony outcome, per call result, or an attempt ladder."""
 
-    TELEPHONY, BUSINESS, LADDER = "telephony", "business", "ladder"
-    KIND_CHOICES = [
-        (TELEPHONY, "Telephony outcome"),
-        (BUSINESS, "Business outcome"),
-        (LADDER, "Attempt ladder"),
-    ]
+    class Kind(models.TextChoices):
+        TELEPHONY = "telephony", "Telephony outcome"
+        BUSINESS = "business", "Business outcome"
+        LADDER = "ladder", "Attempt ladder"
+
+    # The spellings the campaigns app still uses.
+    TELEPHONY, BUSINESS, LADDER = Kind.TELEPHONY, Kind.BUSINESS, Kind.LADDER
 
     name = models.CharField(max_length=120, unique=True)
     description = models.TextField(blank=True)
-    kind = models.CharField("type", max_length=10, choices=KIND_CHOICES)
+    kind = models.CharField("type", max_length=10, choices=Kind.choices)
     ladder_outcomes = models.ManyToManyField(
         Outcome,
         blank=True,
@@ -147,7 +160,7 @@ class StrategyRule(models.Model):
     outcome = models.ForeignKey(Outcome, on_delete=models.PROTECT, null=True, blank=True, related_name="rules")
     call_result = models.ForeignKey(CallResult, on_delete=models.PROTECT, null=True, blank=True, related_name="rules")
     amount = models.PositiveIntegerField("retry after", validators=[MinValueValidator(0)])
-    unit = models.CharField(max_length=1, choices=UNIT_CHOICES, default="h")
+    unit = models.CharField(max_length=1, choices=Unit.choices, default=Unit.HOURS)
 
     class Meta:
         ordering = ["id"]
@@ -183,7 +196,7 @@ class LadderStep(models.Model):
     strategy = models.ForeignKey(Strategy, on_delete=models.CASCADE, related_name="ladder_steps")
     position = models.PositiveSmallIntegerField(validators=[MinValueValidator(1)])
     amount = models.PositiveIntegerField("retry after", null=True, blank=True, help_text="Empty: no retry.")
-    unit = models.CharField(max_length=1, choices=UNIT_CHOICES, default="h")
+    unit = models.CharField(max_length=1, choices=Unit.choices, default=Unit.HOURS)
 
     class Meta:
         ordering = ["strategy", "position"]

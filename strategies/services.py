@@ -22,7 +22,7 @@ from .engine import (
     Window,
     decide,
 )
-from .models import CallResult, LadderStep, Outcome, ProviderMapping, Strategy, StrategyRule
+from .models import CallResult, LadderStep, Outcome, ProviderMapping, Strategy, StrategyRule, Unit
 
 FALLBACK_OUTCOME_CODE = "platform.customer_call_failed"
 
@@ -56,11 +56,11 @@ def fallback_outcome() -> Outcome:
 # ValidationError naming the field), saving, and the preview of the engine's timeline.
 
 HANDLING_EXPLANATIONS = {
-    "final": "is final: the customer is handled and never called again",
-    "redial": "is handled with the campaign's redial delay (a redial request owned by the agent)",
-    "instant": "calls the customer again at once",
+    CallResult.Handling.FINAL: "is final: the customer is handled and never called again",
+    CallResult.Handling.REDIAL: "is handled with the campaign's redial delay (a redial request owned by the agent)",
+    CallResult.Handling.INSTANT: "calls the customer again at once",
 }
-RULE_KEY_FIELDS = {"telephony": "outcome", "business": "call_result"}
+RULE_KEY_FIELDS = {Strategy.Kind.TELEPHONY: "outcome", Strategy.Kind.BUSINESS: "call_result"}
 
 
 def check_rule_outcome(outcome: Outcome) -> None:
@@ -80,7 +80,7 @@ def check_rule_outcome(outcome: Outcome) -> None:
 
 def check_rule_call_result(call_result: CallResult) -> None:
     """A business rule may retry `call_result`; raises ValidationError({"call_result": ...}) if not."""
-    if call_result.handling != "retry":
+    if call_result.handling != CallResult.Handling.RETRY:
         how = HANDLING_EXPLANATIONS.get(call_result.handling, f"is handled as {call_result.handling}")
         raise ValidationError(
             {
@@ -105,9 +105,9 @@ def check_delay(amount: int | None, unit: str) -> None:
 def check_rule_key(kind: str, outcome: Outcome | None, call_result: CallResult | None) -> None:
     """The rule has the key its strategy type asks for (an outcome or a call result, never both), and that key
     may be retried. Raises ValidationError naming the field."""
-    if kind == Strategy.LADDER:
+    if kind == Strategy.Kind.LADDER:
         raise ValidationError("An attempt ladder has steps, not rules: remove this rule or change the type.")
-    if kind == Strategy.TELEPHONY:
+    if kind == Strategy.Kind.TELEPHONY:
         if call_result is not None:
             raise ValidationError(
                 {"call_result": "A telephony-outcome strategy's rules take an outcome: leave the call result empty."}
@@ -115,7 +115,7 @@ def check_rule_key(kind: str, outcome: Outcome | None, call_result: CallResult |
         if outcome is None:
             raise ValidationError({"outcome": "Choose the outcome this rule retries."})
         check_rule_outcome(outcome)
-    elif kind == Strategy.BUSINESS:
+    elif kind == Strategy.Kind.BUSINESS:
         if outcome is not None:
             raise ValidationError(
                 {"outcome": "A business-outcome strategy's rules take a call result: leave the outcome empty."}
@@ -158,10 +158,10 @@ def check_kind_change(strategy: Strategy, new_kind: str) -> None:
     """A strategy a dial plan uses keeps a type that fits its slot. Raises ValidationError({"kind": ...})."""
     if strategy.pk is None or not new_kind or strategy.kind == new_kind:
         return
-    if new_kind != Strategy.BUSINESS and strategy.business_dial_plans.exists():
+    if new_kind != Strategy.Kind.BUSINESS and strategy.business_dial_plans.exists():
         names = ", ".join(strategy.business_dial_plans.values_list("name", flat=True))
         raise ValidationError({"kind": f"Dial plan {names} uses it as its business strategy: it must stay business."})
-    if new_kind == Strategy.BUSINESS and strategy.telephony_dial_plans.exists():
+    if new_kind == Strategy.Kind.BUSINESS and strategy.telephony_dial_plans.exists():
         names = ", ".join(strategy.telephony_dial_plans.values_list("name", flat=True))
         raise ValidationError(
             {"kind": f"Dial plan {names} uses it as its telephony strategy: it cannot become a business strategy."}
@@ -202,7 +202,7 @@ def delete_strategy(strategy: Strategy) -> None:
 def drop_parts_of_other_types(strategy: Strategy) -> None:
     """Remove what a strategy of another type had (after a type change): rules of a ladder, steps and
     ladder outcomes of a rule strategy. The engine would ignore them, and the screens would show them."""
-    if strategy.kind == Strategy.LADDER:
+    if strategy.kind == Strategy.Kind.LADDER:
         strategy.rules.all().delete()
     else:
         strategy.ladder_steps.all().delete()
@@ -248,7 +248,7 @@ def replace_ladder_steps(strategy: Strategy, rows: Sequence[dict]) -> tuple[list
         old = list(strategy.ladder_steps.all())
         strategy.ladder_steps.all().delete()
         new = LadderStep.objects.bulk_create(
-            LadderStep(strategy=strategy, position=i, amount=row.get("amount"), unit=row.get("unit") or "h")
+            LadderStep(strategy=strategy, position=i, amount=row.get("amount"), unit=row.get("unit") or Unit.HOURS)
             for i, row in enumerate(rows, start=1)
         )
     old_content = {content(s) for s in old}
@@ -262,7 +262,7 @@ def save_strategy(
     """Save a validated strategy with its rules or steps, all or nothing. Rows of the other types are dropped."""
     with transaction.atomic():
         strategy.save()
-        if strategy.kind == Strategy.LADDER:
+        if strategy.kind == Strategy.Kind.LADDER:
             strategy.ladder_outcomes.set(list(ladder_outcomes))
             replace_ladder_steps(strategy, step_rows)
         else:
@@ -274,7 +274,7 @@ def save_strategy(
 def spec_from_strategy(strategy: Strategy) -> StrategySpec:
     """The engine's view of a saved strategy: the one builder the preview, the admin and the campaigns'
     scheduling share. Rules are keyed by outcome code (telephony) or call result code (business)."""
-    if strategy.kind == Strategy.LADDER:
+    if strategy.kind == Strategy.Kind.LADDER:
         steps = [
             None if amount is None else Delay(amount, unit)
             for amount, unit in LadderStep.objects.filter(strategy=strategy)
@@ -282,12 +282,12 @@ def spec_from_strategy(strategy: Strategy) -> StrategySpec:
             .values_list("amount", "unit")
         ]
         keys = frozenset(strategy.ladder_outcomes.values_list("code", flat=True))
-        return StrategySpec(Strategy.LADDER, ladder_keys=keys, ladder_steps=tuple(steps), name=strategy.name)
+        return StrategySpec(strategy.kind, ladder_keys=keys, ladder_steps=tuple(steps), name=strategy.name)
     rules = {}
     for outcome_code, result_code, amount, unit in StrategyRule.objects.filter(strategy=strategy).values_list(
         "outcome__code", "call_result__code", "amount", "unit"
     ):
-        key = outcome_code if strategy.kind == Strategy.TELEPHONY else result_code
+        key = outcome_code if strategy.kind == Strategy.Kind.TELEPHONY else result_code
         if key:
             rules[key] = Delay(amount, unit)
     return StrategySpec(strategy.kind, rules, name=strategy.name)
@@ -404,11 +404,11 @@ def default_preview_keys(spec: StrategySpec | None) -> tuple[tuple[str, ...], tu
     the preview shows its rules at work, or common ones for a strategy without rules."""
     outcomes: list[str] = []
     results: list[str] = []
-    if spec is not None and spec.kind == Strategy.LADDER:
+    if spec is not None and spec.kind == Strategy.Kind.LADDER:
         outcomes = sorted(spec.ladder_keys)
-    elif spec is not None and spec.kind == Strategy.TELEPHONY:
+    elif spec is not None and spec.kind == Strategy.Kind.TELEPHONY:
         outcomes = list(spec.rules)
-    elif spec is not None and spec.kind == Strategy.BUSINESS:
+    elif spec is not None and spec.kind == Strategy.Kind.BUSINESS:
         results = list(spec.rules)
     outcomes = outcomes or list(PREVIEW_DEFAULT_OUTCOMES)
     results = results or list(PREVIEW_DEFAULT_RESULTS)
@@ -435,15 +435,15 @@ def preview_timeline(spec: StrategySpec | None, sample: PreviewSample, catalog: 
         attempt_rules=tuple(ATTEMPT_RULE_PRESETS[slug] for slug in sample.rules),
         avoid_repeat=Delay(sample.avoid_repeat_hours, "h"),
     )
-    kind = spec.kind if spec is not None else Strategy.TELEPHONY
-    business = spec if kind == Strategy.BUSINESS else None
-    telephony = spec if kind != Strategy.BUSINESS else None
-    keys = sample.results if kind == Strategy.BUSINESS else sample.outcomes
+    kind = spec.kind if spec is not None else Strategy.Kind.TELEPHONY
+    business = spec if kind == Strategy.Kind.BUSINESS else None
+    telephony = spec if kind != Strategy.Kind.BUSINESS else None
+    keys = sample.results if kind == Strategy.Kind.BUSINESS else sample.outcomes
     at = resolve_wall_time(sample.start, zone)
     attempts: list[AttemptRecord] = []
     steps = []
     for number, key in enumerate(keys[: sample.max_attempts], start=1):
-        if kind == Strategy.BUSINESS:
+        if kind == Strategy.Kind.BUSINESS:
             record = AttemptRecord(at, PREVIEW_CONNECTED_OUTCOME, key, PREVIEW_CONNECTED_SECONDS)
             outcome = catalog.outcomes.get(PREVIEW_CONNECTED_OUTCOME)
             result = catalog.call_results.get(key)

@@ -13,7 +13,7 @@ from . import services
 from .forms import PreviewSampleForm, StrategyForms, looks_like_db_id
 from .models import Strategy
 
-KIND_FILTERS = dict(Strategy.KIND_CHOICES)
+KIND_FILTERS = dict(Strategy.Kind.choices)
 
 
 @permission_required("strategies.view_strategy", raise_exception=True)
@@ -31,7 +31,7 @@ def strategy_list(request):
     return render(
         request,
         "strategies/strategy_list.html",
-        {"rows": rows, "query": query, "kind": kind, "kinds": Strategy.KIND_CHOICES},
+        {"rows": rows, "query": query, "kind": kind, "kinds": Strategy.Kind.choices},
     )
 
 

@@ -7,18 +7,20 @@ from campaigns.models import Attempt, Campaign
 
 
 class AgentSession(models.Model):
-    READY, IN_CALL, WRAP_UP, PAUSED, OFFLINE = "ready", "in_call", "wrap_up", "paused", "offline"
-    STATE_CHOICES = [
-        (READY, "Ready"),
-        (IN_CALL, "In call"),
-        (WRAP_UP, "Wrap-up"),
-        (PAUSED, "Paused"),
-        (OFFLINE, "Offline"),
-    ]
+    class State(models.TextChoices):
+        READY = "ready", "Ready"
+        IN_CALL = "in_call", "In call"
+        WRAP_UP = "wrap_up", "Wrap-up"
+        PAUSED = "paused", "Paused"
+        OFFLINE = "offline", "Offline"
+
+    # The spellings the rest of the app still uses.
+    READY, IN_CALL, WRAP_UP, PAUSED, OFFLINE = State.READY, State.IN_CALL, State.WRAP_UP, State.PAUSED, State.OFFLINE
+    STATE_CHOICES = State.choices
 
     agent = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="agent_session")
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, null=True, blank=True, related_name="agents")
-    state = models.CharField(max_length=10, choices=STATE_CHOICES, default=OFFLINE)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.OFFLINE)
     current_attempt = models.ForeignKey(Attempt, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     current_contact = models.ForeignKey(
         "campaigns.Contact", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"

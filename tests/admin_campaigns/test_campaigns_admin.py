@@ -8,27 +8,9 @@ from django.utils import timezone
 
 from campaigns.models import Attempt, BusinessHourWindow, Campaign, Contact, RedialRequest, WebhookEvent
 from strategies.models import Outcome
+from tests.factories import ALL_DAY, CampaignFactory, RedialRequestFactory
 
 pytestmark = pytest.mark.django_db
-
-
-def make_campaign(name="Admin test", zone="UTC", **fields):
-    campaign = Campaign.objects.create(name=name, zone=zone, max_attempts=5, **fields)
-    for weekday in range(7):
-        BusinessHourWindow.objects.create(campaign=campaign, weekday=weekday, start_minute=0, end_minute=1440)
-    return campaign
-
-
-def make_request(campaign, phone, *, owner=None, due_at=None, status=RedialRequest.SCHEDULED):
-    contact = Contact.objects.create(campaign=campaign, phone=phone, name=f"Contact {phone}", status="scheduled")
-    return RedialRequest.objects.create(
-        contact=contact,
-        campaign=campaign,
-        due_at=due_at or timezone.now() + timedelta(hours=2),
-        owner=owner,
-        status=status,
-        explanation="No answer at 10:00 +1h = 11:00",
-    )
 
 
 @pytest.fixture
@@ -38,11 +20,13 @@ def admin_user(make_user):
 
 @pytest.fixture
 def callbacks(agent):
-    campaign = make_campaign()
+    campaign = CampaignFactory(hours=ALL_DAY)
     return [
-        make_request(campaign, "+441632960001", owner=agent),
-        make_request(campaign, "+441632960002"),
-        make_request(campaign, "+441632960003", due_at=timezone.now() - timedelta(hours=1)),
+        RedialRequestFactory(contact__campaign=campaign, contact__phone="+441632960001", owner=agent),
+        RedialRequestFactory(contact__campaign=campaign, contact__phone="+441632960002"),
+        RedialRequestFactory(
+            contact__campaign=campaign, contact__phone="+441632960003", due_at=timezone.now() - timedelta(hours=1)
+        ),
     ]
 
 
@@ -59,9 +43,16 @@ def test_changelists_open_for_an_administrator(client, admin_user, callbacks, mo
 
 
 def test_redial_changelist_shows_due_time_in_campaign_zone_and_common_owner(client, admin_user, agent):
-    campaign = make_campaign(name="Kolkata", zone="Asia/Kolkata")
-    make_request(campaign, "+441632960010", due_at=datetime(2026, 11, 24, 3, 30, tzinfo=UTC))
-    make_request(campaign, "+441632960011", owner=agent, due_at=datetime(2026, 11, 24, 4, 0, tzinfo=UTC))
+    campaign = CampaignFactory(name="Kolkata", zone="Asia/Kolkata", hours=ALL_DAY)
+    RedialRequestFactory(
+        contact__campaign=campaign, contact__phone="+441632960010", due_at=datetime(2026, 11, 24, 3, 30, tzinfo=UTC)
+    )
+    RedialRequestFactory(
+        contact__campaign=campaign,
+        contact__phone="+441632960011",
+        owner=agent,
+        due_at=datetime(2026, 11, 24, 4, 0, tzinfo=UTC),
+    )
     client.force_login(admin_user)
     page = client.get(changelist(RedialRequest)).content.decode()
     assert "Tue 24 Nov 2026 09:00 IST" in page
@@ -80,9 +71,11 @@ def test_redial_filters(client, admin_user, callbacks, query, expected):
 
 
 def test_redial_changelist_query_count_stays_bounded(client, admin_user, agent, django_assert_max_num_queries):
-    campaign = make_campaign()
+    campaign = CampaignFactory(hours=ALL_DAY)
     for n in range(40):
-        make_request(campaign, f"+4416329601{n:02d}", owner=agent if n % 2 else None)
+        RedialRequestFactory(
+            contact__campaign=campaign, contact__phone=f"+4416329601{n:02d}", owner=agent if n % 2 else None
+        )
     client.force_login(admin_user)
     with django_assert_max_num_queries(12):
         assert client.get(changelist(RedialRequest)).status_code == 200
@@ -137,9 +130,9 @@ def test_reassign_refuses_an_owner_who_is_not_an_agent(client, supervisor, callb
 
 
 def test_reschedule_action_validates_through_the_service(client, supervisor):
-    campaign = make_campaign(name="Office hours")
+    campaign = CampaignFactory(name="Office hours", hours=ALL_DAY)
     BusinessHourWindow.objects.filter(campaign=campaign).update(start_minute=9 * 60, end_minute=17 * 60)
-    request = make_request(campaign, "+441632960020")
+    request = RedialRequestFactory(contact__campaign=campaign, contact__phone="+441632960020")
     tomorrow = (timezone.now() + timedelta(days=2)).date()
     client.force_login(supervisor)
     refused = post_action(client, "reschedule_requests", [request], apply="1", due_at=f"{tomorrow}T20:30")
@@ -158,7 +151,7 @@ def test_reschedule_form_error_for_a_bad_date(client, supervisor, callbacks):
 
 
 def test_attempts_are_read_only_and_searchable(client, admin_user):
-    campaign = make_campaign()
+    campaign = CampaignFactory(hours=ALL_DAY)
     contact = Contact.objects.create(campaign=campaign, phone="+441632960030")
     Attempt.objects.create(
         contact=contact,
@@ -181,7 +174,7 @@ def test_attempts_are_read_only_and_searchable(client, admin_user):
 
 
 def test_campaign_admin_shows_fieldsets_and_hour_windows_as_hhmm(client, admin_user):
-    campaign = make_campaign(name="Windows")
+    campaign = CampaignFactory(name="Windows", hours=ALL_DAY)
     BusinessHourWindow.objects.filter(campaign=campaign, weekday=0).update(start_minute=9 * 60, end_minute=1440)
     client.force_login(admin_user)
     page = client.get(reverse("admin:campaigns_campaign_change", args=[campaign.pk])).content.decode()

@@ -2,11 +2,11 @@
 
 from datetime import UTC, datetime, timedelta
 
+import factory
 import pytest
-from django.urls import reverse
 
 from campaigns.models import Attempt, Campaign, Contact, RedialRequest
-from strategies.models import Outcome
+from tests.factories import AttemptFactory, ContactFactory, RedialRequestFactory, outcome
 
 START = datetime(2026, 3, 30, 22, 0, tzinfo=UTC)
 
@@ -17,17 +17,13 @@ def admin_client(client, make_user):
     return client
 
 
-def changelist(model) -> str:
-    return reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
-
-
 @pytest.fixture
 def make_contacts(db):
     """make_contacts(campaign, n, first=0): n contacts numbered +44163296xxxx (from `first`), named "Person <i>"."""
 
     def _make(campaign: Campaign, n: int, first: int = 0) -> list[Contact]:
-        return Contact.objects.bulk_create(
-            Contact(campaign=campaign, phone=f"+44163296{i:04d}", name=f"Person {i}") for i in range(first, first + n)
+        return ContactFactory.create_bulk(
+            n, campaign=campaign, start=first, numbered={"phone": "+44163296{:04d}", "name": "Person {}"}
         )
 
     return _make
@@ -38,17 +34,13 @@ def make_attempts(db):
     """make_attempts(contacts, **fields): one attempt per contact, an hour apart from START."""
 
     def _make(contacts, **fields) -> list[Attempt]:
-        outcome = Outcome.objects.get(code="sip.customer_busy")
-        return Attempt.objects.bulk_create(
-            Attempt(
-                contact=contact,
-                campaign_id=contact.campaign_id,
-                number=1,
-                started_at=START + timedelta(hours=n),
-                outcome=outcome,
-                **fields,
-            )
-            for n, contact in enumerate(contacts)
+        return AttemptFactory.create_bulk(
+            len(contacts),
+            contact=factory.Iterator(contacts),
+            started_at=factory.Iterator([START + timedelta(hours=n) for n in range(len(contacts))]),
+            number=1,
+            outcome=outcome("sip.customer_busy"),
+            **fields,
         )
 
     return _make
@@ -59,10 +51,11 @@ def make_redials(db):
     """make_redials(contacts, **fields): one scheduled callback per contact, a day apart from START."""
 
     def _make(contacts, **fields) -> list[RedialRequest]:
-        fields.setdefault("status", RedialRequest.SCHEDULED)
-        return RedialRequest.objects.bulk_create(
-            RedialRequest(contact=contact, campaign_id=contact.campaign_id, due_at=START + timedelta(days=n), **fields)
-            for n, contact in enumerate(contacts)
+        return RedialRequestFactory.create_bulk(
+            len(contacts),
+            contact=factory.Iterator(contacts),
+            due_at=factory.Iterator([START + timedelta(days=n) for n in range(len(contacts))]),
+            **fields,
         )
 
     return _make

@@ -8,7 +8,7 @@ from campaigns.admin.paging import CappedCountPaginator
 from campaigns.models import Contact
 from retryadmin.lib.paging import CappedCount
 
-from .conftest import changelist
+from .helpers import changelist
 
 pytestmark = pytest.mark.django_db
 

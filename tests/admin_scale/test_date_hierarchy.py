@@ -3,6 +3,7 @@ found by index probes in a bounded number of queries."""
 
 from datetime import UTC, datetime
 
+import factory
 import pytest
 from django.db import connection
 from django.db.models import Max, Min
@@ -11,8 +12,9 @@ from django.utils import timezone
 
 from campaigns.admin.paging import probing_dates
 from campaigns.models import RedialRequest
+from tests.factories import RedialRequestFactory
 
-from .conftest import changelist
+from .helpers import changelist
 
 pytestmark = pytest.mark.django_db
 
@@ -29,9 +31,7 @@ DUE = [
 @pytest.fixture
 def callbacks(campaign, make_contacts):
     contacts = make_contacts(campaign, len(DUE))
-    return RedialRequest.objects.bulk_create(
-        RedialRequest(contact=c, campaign=campaign, due_at=due) for c, due in zip(contacts, DUE, strict=True)
-    )
+    return RedialRequestFactory.create_bulk(len(DUE), contact=factory.Iterator(contacts), due_at=factory.Iterator(DUE))
 
 
 @pytest.mark.parametrize("zone", ["UTC", "Asia/Kolkata", "America/New_York"])

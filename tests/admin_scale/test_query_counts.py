@@ -1,6 +1,7 @@
 """Each changelist of a large table, with its searches and filters, runs the same few queries for 10 rows or 30:
 nothing is fetched per row, and nothing counts or lists the whole table (see bench/admin_pages.py for times)."""
 
+import factory
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -8,8 +9,9 @@ from django.utils import timezone
 
 from campaigns.models import Attempt, Contact, LeadSubmission, RedialRequest, WebhookEvent
 from strategies.models import Outcome
+from tests.factories import LeadSubmissionFactory, WebhookEventFactory
 
-from .conftest import changelist
+from .helpers import changelist
 
 pytestmark = pytest.mark.django_db
 
@@ -54,13 +56,18 @@ def grow(campaign, make_contacts, make_attempts, make_redials):
         Attempt.objects.bulk_update(attempts, ["provider_call_id"])
         make_redials(contacts)
         outcome = Outcome.objects.get(code="sip.customer_busy")
-        WebhookEvent.objects.bulk_create(
-            WebhookEvent(provider="twilio", call_id=f"CA{a.pk}", raw_status="busy", outcome=outcome, attempt=a)
-            for a in attempts
+        WebhookEventFactory.create_bulk(
+            len(attempts),
+            call_id=factory.Iterator([f"CA{a.pk}" for a in attempts]),
+            raw_status="busy",
+            outcome=outcome,
+            attempt=factory.Iterator(attempts),
         )
-        LeadSubmission.objects.bulk_create(
-            LeadSubmission(campaign=campaign, idempotency_key=f"k{c.pk}", contact=c, received_at=timezone.now())
-            for c in contacts
+        LeadSubmissionFactory.create_bulk(
+            len(contacts),
+            contact=factory.Iterator(contacts),
+            idempotency_key=factory.Iterator([f"k{c.pk}" for c in contacts]),
+            received_at=timezone.now(),
         )
         made["n"] += n
 

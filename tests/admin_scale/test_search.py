@@ -4,16 +4,17 @@ and indexes rather than joins over every contact."""
 import pytest
 
 from campaigns.admin import contacts as contact_admin
-from campaigns.models import Attempt, Campaign, Contact, RedialRequest
+from campaigns.models import Attempt, Contact, RedialRequest
+from tests.factories import CampaignFactory
 
-from .conftest import changelist
+from .helpers import changelist
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def people(campaign, make_contacts):
-    other = Campaign.objects.create(name="Other", zone="UTC")
+    other = CampaignFactory(name="Other", zone="UTC")
     mine = make_contacts(campaign, 3)  # +441632960000 .. 0002, Person 0 .. 2
     Contact.objects.filter(pk=mine[1].pk).update(name="Anna Schmidt")
     theirs = make_contacts(other, 1)  # the same number as mine[0], in another campaign

@@ -4,7 +4,8 @@ import pytest
 from django.urls import reverse
 
 from strategies.models import Strategy
-from tests.strategy_screens.helpers import make_strategy, management, outcome, result, use_in_campaign
+from tests.factories import CampaignFactory, DialPlanFactory, StrategyFactory
+from tests.strategy_screens.helpers import management, outcome, result
 
 pytestmark = pytest.mark.django_db
 
@@ -39,9 +40,13 @@ def test_changelist_shows_type_counts_and_campaigns_in_few_queries(
     client, campaign_manager, django_assert_max_num_queries
 ):
     for i in range(10):
-        strategy = make_strategy(f"S{i:02d}", rules=[("sip.customer_no_answer", 1, "h"), ("sip.customer_busy", 1, "h")])
-        use_in_campaign(strategy, f"Campaign {i}")
-    make_strategy("Ladder", kind=Strategy.LADDER, steps=[(1, "h"), (None, "h")])
+        strategy = StrategyFactory(
+            name=f"S{i:02d}", rules={"sip.customer_no_answer": (1, "h"), "sip.customer_busy": (1, "h")}
+        )
+        CampaignFactory(
+            name=f"Campaign {i}", dial_plan=DialPlanFactory(name=f"Plan for Campaign {i}", telephony_strategy=strategy)
+        )
+    StrategyFactory(name="Ladder", kind=Strategy.LADDER, steps=[(1, "h"), (None, "h")])
     client.force_login(campaign_manager)
     with django_assert_max_num_queries(16):
         response = client.get(CHANGELIST)
@@ -109,7 +114,7 @@ def test_admin_shares_the_other_checks(client, campaign_manager):
 
 
 def test_change_page_shows_inlines_and_the_preview(client, campaign_manager):
-    strategy = make_strategy(rules=[("sip.customer_no_answer", 1, "h")])
+    strategy = StrategyFactory(name="Telephony A", rules={"sip.customer_no_answer": (1, "h")})
     client.force_login(campaign_manager)
     html = client.get(change_url(strategy)).content.decode()
     assert 'id="rules-group"' in html and 'id="ladder_steps-group"' in html
@@ -118,7 +123,7 @@ def test_change_page_shows_inlines_and_the_preview(client, campaign_manager):
 
 
 def test_change_updates_a_rule(client, campaign_manager):
-    strategy = make_strategy(rules=[("sip.customer_no_answer", 1, "h")])
+    strategy = StrategyFactory(name="Telephony A", rules={"sip.customer_no_answer": (1, "h")})
     rule = strategy.rules.get()
     client.force_login(campaign_manager)
     data = admin_data(name=strategy.name, rules=[("sip.customer_no_answer", None, 45, "m")])
@@ -128,7 +133,7 @@ def test_change_updates_a_rule(client, campaign_manager):
 
 
 def test_sales_manager_sees_but_cannot_change(client, sales_manager):
-    strategy = make_strategy(rules=[("sip.customer_no_answer", 1, "h")])
+    strategy = StrategyFactory(name="Telephony A", rules={"sip.customer_no_answer": (1, "h")})
     client.force_login(sales_manager)
     assert client.get(CHANGELIST).status_code == 200
     page = client.get(change_url(strategy))
@@ -144,8 +149,10 @@ def test_sales_manager_sees_but_cannot_change(client, sales_manager):
 
 
 def test_admin_delete_of_a_used_strategy_is_refused(client, campaign_manager):
-    strategy = make_strategy()
-    use_in_campaign(strategy)
+    strategy = StrategyFactory(name="Telephony A")
+    CampaignFactory(
+        name="Diwali offers", dial_plan=DialPlanFactory(name="Plan for Diwali offers", telephony_strategy=strategy)
+    )
     client.force_login(campaign_manager)
     response = client.post(reverse("admin:strategies_strategy_delete", args=[strategy.pk]), {"post": "yes"})
     assert Strategy.objects.filter(pk=strategy.pk).exists()

@@ -12,15 +12,13 @@ from django.utils import timezone
 from campaigns.models import Campaign, Contact
 from campaigns.queries import counts
 from campaigns.queries.counts import COUNTS_CACHE_SECONDS, campaigns_with_counts
+from tests.factories import ContactFactory
 
 pytestmark = pytest.mark.django_db
 
 
-def make_contacts(campaign, n, status=Contact.PENDING, start=0):
-    Contact.objects.bulk_create(
-        Contact(campaign=campaign, phone=f"+4479110{start + i:05d}", name=f"Person {start + i}", status=status)
-        for i in range(n)
-    )
+# Contact i of a test: +4479110<i> named "Person <i>".
+PEOPLE = {"phone": "+4479110{:05d}", "name": "Person {}"}
 
 
 def true_counts(campaign) -> dict[str, int]:
@@ -36,9 +34,9 @@ def listed(campaign, now=None):
 
 
 def test_small_campaign_is_counted_live_on_every_request(campaign):
-    make_contacts(campaign, 3)
+    ContactFactory.create_bulk(3, campaign=campaign, numbered=PEOPLE)
     assert listed(campaign).status_counts == {"pending": 3}
-    make_contacts(campaign, 2, status=Contact.DONE, start=100)
+    ContactFactory.create_bulk(2, campaign=campaign, numbered=PEOPLE, status=Contact.DONE, start=100)
     row = listed(campaign)
     assert row.status_counts == {"pending": 3, "done": 2} == true_counts(campaign)
     assert row.contact_total == 5 and row.counts_as_of is None
@@ -47,12 +45,12 @@ def test_small_campaign_is_counted_live_on_every_request(campaign):
 
 def test_large_campaign_counts_are_cached_for_a_minute_then_exact_again(campaign, large_from):
     large_from(5)
-    make_contacts(campaign, 6)
+    ContactFactory.create_bulk(6, campaign=campaign, numbered=PEOPLE)
     taken = timezone.now()
     first = listed(campaign, taken)
     assert first.status_counts == {"pending": 6} and first.counts_as_of is None
 
-    make_contacts(campaign, 2, status=Contact.DONE, start=100)
+    ContactFactory.create_bulk(2, campaign=campaign, numbered=PEOPLE, status=Contact.DONE, start=100)
     Contact.objects.filter(campaign=campaign, phone="+447911000000").update(status=Contact.DO_NOT_CALL)
     cached = listed(campaign, taken + timedelta(seconds=COUNTS_CACHE_SECONDS - 1))
     assert cached.status_counts == {"pending": 6} and cached.counts_as_of == taken
@@ -64,9 +62,9 @@ def test_large_campaign_counts_are_cached_for_a_minute_then_exact_again(campaign
 
 def test_forgotten_counts_are_exact_at_once(campaign, large_from):
     large_from(5)
-    make_contacts(campaign, 6)
+    ContactFactory.create_bulk(6, campaign=campaign, numbered=PEOPLE)
     listed(campaign)
-    make_contacts(campaign, 1, start=100)
+    ContactFactory.create_bulk(1, campaign=campaign, numbered=PEOPLE, start=100)
     assert listed(campaign).contact_total == 6
     counts.forget_counts(campaign)
     assert listed(campaign).status_counts == true_counts(campaign) == {"pending": 7}
@@ -74,7 +72,7 @@ def test_forgotten_counts_are_exact_at_once(campaign, large_from):
 
 def test_adding_a_contact_by_hand_shows_in_the_counts_at_once(client, campaign, campaign_manager, large_from):
     large_from(5)
-    make_contacts(campaign, 6)
+    ContactFactory.create_bulk(6, campaign=campaign, numbered=PEOPLE)
     client.force_login(campaign_manager)
     client.get(reverse("campaigns:list"))
     response = client.post(reverse("campaigns:contact_create", args=[campaign.pk]), {"phone": "+442079460000"})
@@ -86,11 +84,11 @@ def test_adding_a_contact_by_hand_shows_in_the_counts_at_once(client, campaign, 
 def test_only_campaigns_without_cached_counts_are_counted(campaign, large_from, django_assert_num_queries):
     large_from(5)
     small = Campaign.objects.create(name="Small", zone="UTC")
-    make_contacts(campaign, 6)
-    make_contacts(small, 2)
+    ContactFactory.create_bulk(6, campaign=campaign, numbered=PEOPLE)
+    ContactFactory.create_bulk(2, campaign=small, numbered=PEOPLE)
     campaigns_with_counts()
-    make_contacts(small, 1, start=100)
-    make_contacts(campaign, 1, start=100)
+    ContactFactory.create_bulk(1, campaign=small, numbered=PEOPLE, start=100)
+    ContactFactory.create_bulk(1, campaign=campaign, numbered=PEOPLE, start=100)
     with django_assert_num_queries(2):  # the campaigns, and one GROUP BY over the small one's contacts only
         rows = {c.pk: c for c in campaigns_with_counts()}
     assert rows[small.pk].contact_total == 3 and rows[small.pk].counts_as_of is None
@@ -111,17 +109,21 @@ def test_list_page_queries_do_not_grow_with_campaigns_or_contacts(client, campai
         return len(captured)
 
     for i in range(3):
-        make_contacts(Campaign.objects.create(name=f"A{i}", zone="UTC"), 4 + i * 3, start=i * 100)
+        ContactFactory.create_bulk(
+            4 + i * 3, campaign=Campaign.objects.create(name=f"A{i}", zone="UTC"), numbered=PEOPLE, start=i * 100
+        )
     few = queries()
     for i in range(30):
-        make_contacts(Campaign.objects.create(name=f"B{i:02d}", zone="UTC"), 20, start=1000 + i * 100)
+        ContactFactory.create_bulk(
+            20, campaign=Campaign.objects.create(name=f"B{i:02d}", zone="UTC"), numbered=PEOPLE, start=1000 + i * 100
+        )
     many = queries()
     assert many == few <= 8
 
 
 def test_list_page_says_when_cached_counts_were_taken(client, campaign, campaign_manager, large_from):
     client.force_login(campaign_manager)
-    make_contacts(campaign, 6)
+    ContactFactory.create_bulk(6, campaign=campaign, numbered=PEOPLE)
     assert "counted once a minute" not in client.get(reverse("campaigns:list")).content.decode()
     large_from(5)
     client.get(reverse("campaigns:list"))

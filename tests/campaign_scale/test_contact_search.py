@@ -1,28 +1,28 @@
 """Contact search: numbers by their start or end, names by any part; on PostgreSQL through the indexes of
 migration 0006, so a search reads the matches rather than the campaign."""
 
+import factory
 import pytest
 from django.db import connection
 
-from campaigns.models import Campaign, Contact
+from campaigns.models import Contact
 from campaigns.queries.contacts import filter_contacts
+from tests.factories import CampaignFactory, ContactFactory
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def people(campaign):
-    other = Campaign.objects.create(name="Other", zone="UTC")
-    Contact.objects.bulk_create(
-        [
-            Contact(campaign=campaign, phone="+447911123456", name="Anna Schmidt"),
-            Contact(campaign=campaign, phone="+447911654321", name="Ben Smith"),
-            Contact(campaign=campaign, phone="+14155550123", name="Carla Smithers"),
-            Contact(campaign=campaign, phone="+919876543210", name="Dev O'Neil"),
-            # The same number and name in another campaign: never a match of this one.
-            Contact(campaign=other, phone="+447911123456", name="Anna Schmidt"),
-        ]
+    other = CampaignFactory(name="Other", zone="UTC")
+    ContactFactory.create_bulk(
+        4,
+        campaign=campaign,
+        phone=factory.Iterator(["+447911123456", "+447911654321", "+14155550123", "+919876543210"]),
+        name=factory.Iterator(["Anna Schmidt", "Ben Smith", "Carla Smithers", "Dev O'Neil"]),
     )
+    # The same number and name in another campaign: never a match of this one.
+    ContactFactory(campaign=other, phone="+447911123456", name="Anna Schmidt")
     return campaign
 
 

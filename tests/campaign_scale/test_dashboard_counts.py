@@ -13,6 +13,7 @@ from campaigns.models import Attempt, Contact
 from campaigns.queries.counts import COUNTS_CACHE_SECONDS
 from campaigns.queries.dashboard import campaign_dashboard
 from strategies.models import Outcome
+from tests.factories import AttemptFactory, ContactFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -23,18 +24,8 @@ def outcome(connected: bool) -> Outcome:
     return Outcome.objects.filter(is_connected=connected, is_final=False).order_by("code").first()
 
 
-def make_contacts(campaign, n, start=0):
-    Contact.objects.bulk_create(
-        Contact(campaign=campaign, phone=f"+4479110{start + i:05d}", name=f"Person {start + i}") for i in range(n)
-    )
-    return list(Contact.objects.filter(campaign=campaign, phone__gte=f"+4479110{start:05d}").order_by("pk")[:n])
-
-
-def attempt(contact, started_at, connected=False):
-    number = Attempt.objects.filter(contact=contact).count() + 1
-    return Attempt.objects.create(
-        contact=contact, campaign=contact.campaign, number=number, started_at=started_at, outcome=outcome(connected)
-    )
+# Contact i of a test: +4479110<i> named "Person <i>".
+PEOPLE = {"phone": "+4479110{:05d}", "name": "Person {}"}
 
 
 def true_outcomes(campaign, since=None, until=None) -> dict[str, int]:
@@ -53,19 +44,19 @@ def as_dict(rows) -> dict[str, int]:
 def test_large_campaign_today_is_live_and_earlier_days_exact_after_expiry(campaign, large_from):
     large_from(4)
     now = dt.datetime(2026, 7, 1, 14, 0, tzinfo=LONDON).astimezone(dt.UTC)
-    contacts = make_contacts(campaign, 6)
+    contacts = ContactFactory.create_bulk(6, campaign=campaign, numbered=PEOPLE)
     for contact in contacts:
-        attempt(contact, now - timedelta(days=2))
-    attempt(contacts[0], now - timedelta(hours=1), connected=True)
+        AttemptFactory(contact=contact, started_at=now - timedelta(days=2), outcome=outcome(False))
+    AttemptFactory(contact=contacts[0], started_at=now - timedelta(hours=1), outcome=outcome(True))
 
     first = campaign_dashboard(campaign, now)
     assert first.earlier_attempts_as_of is None and first.contacts_as_of is None
     assert (first.all_total, first.today_total, first.all_connected) == (7, 1, 1)
 
     # Later within the minute: a new call today shows at once, a late-arriving old one waits for the refresh.
-    attempt(contacts[1], now + timedelta(seconds=5), connected=True)
-    attempt(contacts[2], now - timedelta(days=3))
-    make_contacts(campaign, 1, start=100)
+    AttemptFactory(contact=contacts[1], started_at=now + timedelta(seconds=5), outcome=outcome(True))
+    AttemptFactory(contact=contacts[2], started_at=now - timedelta(days=3), outcome=outcome(False))
+    ContactFactory.create_bulk(1, campaign=campaign, numbered=PEOPLE, start=100)
     later = now + timedelta(seconds=10)
     cached = campaign_dashboard(campaign, later)
     assert cached.earlier_attempts_as_of == now and cached.contacts_as_of == now
@@ -84,10 +75,14 @@ def test_large_campaign_today_is_live_and_earlier_days_exact_after_expiry(campai
 
 def test_local_midnight_moves_today_into_the_earlier_days_without_losing_it(campaign, large_from):
     large_from(2)
-    contacts = make_contacts(campaign, 3)
+    contacts = ContactFactory.create_bulk(3, campaign=campaign, numbered=PEOPLE)
     for contact in contacts:
-        attempt(contact, dt.datetime(2026, 6, 28, 10, 0, tzinfo=LONDON))
-    attempt(contacts[0], dt.datetime(2026, 6, 30, 23, 50, tzinfo=LONDON))
+        AttemptFactory(
+            contact=contact, started_at=dt.datetime(2026, 6, 28, 10, 0, tzinfo=LONDON), outcome=outcome(False)
+        )
+    AttemptFactory(
+        contact=contacts[0], started_at=dt.datetime(2026, 6, 30, 23, 50, tzinfo=LONDON), outcome=outcome(False)
+    )
     before = campaign_dashboard(campaign, dt.datetime(2026, 6, 30, 23, 59, 30, tzinfo=LONDON))
     assert (before.today_total, before.all_total) == (1, 4)
     # 40 seconds later, inside the cache's minute, but a new local day: yesterday's call is an earlier one now.
@@ -97,10 +92,10 @@ def test_local_midnight_moves_today_into_the_earlier_days_without_losing_it(camp
 
 def test_small_campaign_is_counted_live(campaign):
     now = timezone.now()
-    contacts = make_contacts(campaign, 2)
-    attempt(contacts[0], now - timedelta(days=2))
+    contacts = ContactFactory.create_bulk(2, campaign=campaign, numbered=PEOPLE)
+    AttemptFactory(contact=contacts[0], started_at=now - timedelta(days=2), outcome=outcome(False))
     assert campaign_dashboard(campaign, now).all_total == 1
-    attempt(contacts[1], now - timedelta(days=2))
+    AttemptFactory(contact=contacts[1], started_at=now - timedelta(days=2), outcome=outcome(False))
     again = campaign_dashboard(campaign, now + timedelta(seconds=1))
     assert again.all_total == 2 and again.earlier_attempts_as_of is None
 
@@ -108,10 +103,10 @@ def test_small_campaign_is_counted_live(campaign):
 def test_dashboard_queries_are_bounded_whatever_the_rows(campaign, large_from, django_assert_num_queries):
     large_from(10)
     now = timezone.now()
-    contacts = make_contacts(campaign, 40)
+    contacts = ContactFactory.create_bulk(40, campaign=campaign, numbered=PEOPLE)
     for i, contact in enumerate(contacts):
-        attempt(contact, now - timedelta(days=1 + i % 5), connected=i % 3 == 0)
-        attempt(contact, now - timedelta(minutes=1 + i), connected=i % 4 == 0)
+        AttemptFactory(contact=contact, started_at=now - timedelta(days=1 + i % 5), outcome=outcome(i % 3 == 0))
+        AttemptFactory(contact=contact, started_at=now - timedelta(minutes=1 + i), outcome=outcome(i % 4 == 0))
     # Counted: contacts, today, earlier days, outcome names, retries due, overdue.
     with django_assert_num_queries(6) as captured:
         cold = campaign_dashboard(campaign, now)
@@ -124,15 +119,15 @@ def test_dashboard_queries_are_bounded_whatever_the_rows(campaign, large_from, d
         warm = campaign_dashboard(campaign, now + timedelta(seconds=1))
     assert warm.all_by_outcome == cold.all_by_outcome and warm.all_total == 80
     for contact in contacts:
-        attempt(contact, now - timedelta(days=7))
+        AttemptFactory(contact=contact, started_at=now - timedelta(days=7), outcome=outcome(False))
     with django_assert_num_queries(6):
         assert campaign_dashboard(campaign, now + timedelta(seconds=COUNTS_CACHE_SECONDS)).all_total == 120
 
 
 def test_dashboard_page_says_when_cached_numbers_were_taken(client, campaign, campaign_manager, large_from):
-    contacts = make_contacts(campaign, 3)
+    contacts = ContactFactory.create_bulk(3, campaign=campaign, numbered=PEOPLE)
     for contact in contacts:
-        attempt(contact, timezone.now() - timedelta(days=2))
+        AttemptFactory(contact=contact, started_at=timezone.now() - timedelta(days=2), outcome=outcome(False))
     client.force_login(campaign_manager)
     url = reverse("campaigns:detail", args=[campaign.pk])
     assert "as of" not in client.get(url).content.decode()

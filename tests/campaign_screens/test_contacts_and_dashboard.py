@@ -10,17 +10,13 @@ from campaigns.models import Attempt, Campaign, Contact, RedialRequest
 from campaigns.queries import contacts as contact_queries
 from campaigns.queries import dashboard as dashboard_queries
 from strategies.models import Outcome
+from tests.factories import ContactFactory
 
 pytestmark = pytest.mark.django_db
 
 
-def make_contacts(campaign, n, status=Contact.PENDING, start=0, zone=""):
-    Contact.objects.bulk_create(
-        Contact(
-            campaign=campaign, phone=f"+4479110{start + i:05d}", name=f"Person {start + i}", status=status, zone=zone
-        )
-        for i in range(n)
-    )
+# Contact i of a test: +4479110<i> named "Person <i>".
+PEOPLE = {"phone": "+4479110{:05d}", "name": "Person {}"}
 
 
 def outcome(connected):
@@ -32,9 +28,9 @@ def test_campaign_list_counts_contacts_by_status_in_bounded_queries(
 ):
     for i in range(15):
         other = Campaign.objects.create(name=f"C{i:02d}", zone="UTC")
-        make_contacts(other, 3, start=i * 10)
+        ContactFactory.create_bulk(3, campaign=other, numbered=PEOPLE, start=i * 10)
     campaign = Campaign.objects.get(name="C00")
-    make_contacts(campaign, 2, status=Contact.DONE, start=900)
+    ContactFactory.create_bulk(2, campaign=campaign, numbered=PEOPLE, status=Contact.DONE, start=900)
     client.force_login(campaign_manager)
     with django_assert_max_num_queries(8):
         response = client.get(reverse("campaigns:list"))
@@ -46,7 +42,7 @@ def test_campaign_list_counts_contacts_by_status_in_bounded_queries(
 def test_contact_list_pages_by_keyset_in_bounded_queries(
     client, campaign, campaign_manager, django_assert_max_num_queries
 ):
-    make_contacts(campaign, 120)
+    ContactFactory.create_bulk(120, campaign=campaign, numbered=PEOPLE)
     client.force_login(campaign_manager)
     url = reverse("campaigns:contacts", args=[campaign.pk])
     with django_assert_max_num_queries(8):
@@ -65,14 +61,16 @@ def test_contact_list_pages_by_keyset_in_bounded_queries(
 
 def test_contact_count_is_capped(campaign, monkeypatch):
     monkeypatch.setattr(contact_queries, "COUNT_CAP", 30)
-    make_contacts(campaign, 40)
+    ContactFactory.create_bulk(40, campaign=campaign, numbered=PEOPLE)
     page = contact_queries.contact_page(contact_queries.filter_contacts(campaign))
     assert page.count == 30 and page.count_capped
 
 
 def test_contact_filters(client, campaign, campaign_manager):
-    make_contacts(campaign, 5)
-    make_contacts(campaign, 3, status=Contact.DONE, start=100, zone="Asia/Kolkata")
+    ContactFactory.create_bulk(5, campaign=campaign, numbered=PEOPLE)
+    ContactFactory.create_bulk(
+        3, campaign=campaign, numbered=PEOPLE, status=Contact.DONE, start=100, zone="Asia/Kolkata"
+    )
     target = Contact.objects.get(phone="+447911000002")
     RedialRequest.objects.create(contact=target, campaign=campaign, due_at=timezone.now() + dt.timedelta(hours=1))
     client.force_login(campaign_manager)
@@ -179,7 +177,7 @@ def test_add_contact_errors_name_the_field(client, campaign, campaign_manager, d
 
 
 def test_dashboard_numbers_and_bounded_queries(client, campaign, campaign_manager, django_assert_max_num_queries):
-    make_contacts(campaign, 30)
+    ContactFactory.create_bulk(30, campaign=campaign, numbered=PEOPLE)
     contacts = list(Contact.objects.filter(campaign=campaign)[:30])
     now = timezone.now()
     yes, no = outcome(True), outcome(False)

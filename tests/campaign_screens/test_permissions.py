@@ -4,7 +4,8 @@ Supervisor only read, an Agent sees nothing, and an anonymous visitor is sent to
 import pytest
 from django.urls import reverse
 
-from campaigns.models import Campaign, Contact, ImportJob
+from campaigns.models import Campaign, Contact
+from tests.factories import ContactFactory, ImportJobFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -34,8 +35,8 @@ CHANGE_POSTS = [
 
 @pytest.fixture
 def objects(campaign, campaign_manager):
-    contact = Contact.objects.create(campaign=campaign, phone="+447911123456", name="Ann")
-    job = ImportJob.objects.create(campaign=campaign, created_by=campaign_manager, file="imports/x.csv")
+    contact = ContactFactory(campaign=campaign, phone="+447911123456", name="Ann")
+    job = ImportJobFactory(campaign=campaign, created_by=campaign_manager, file="imports/x.csv", original_name="")
     return campaign, contact, job
 
 

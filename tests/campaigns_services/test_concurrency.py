@@ -11,7 +11,7 @@ from campaigns.services.attempts import record_attempt
 from campaigns.services.contacts import create_contact
 from campaigns.services.queue import queue_lead
 
-from .conftest import NO_ANSWER, local, outcome
+from .helpers import NO_ANSWER, local, outcome
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 

@@ -4,7 +4,7 @@ from django.core.exceptions import ValidationError
 from campaigns.models import Contact, RedialRequest
 from campaigns.services.contacts import create_contact, derive_contact_zone, set_do_not_call
 
-from .conftest import local
+from .helpers import local
 
 pytestmark = pytest.mark.django_db
 

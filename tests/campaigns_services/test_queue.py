@@ -6,8 +6,9 @@ from campaigns.models import Contact, RedialRequest
 from campaigns.services.attempts import record_attempt
 from campaigns.services.contacts import RedialRefused, create_contact
 from campaigns.services.queue import queue_lead
+from tests.factories import ContactFactory
 
-from .conftest import NO_ANSWER, local, outcome
+from .helpers import NO_ANSWER, local, outcome
 
 pytestmark = pytest.mark.django_db
 
@@ -18,12 +19,8 @@ def overnight_campaign(make_campaign):
     return make_campaign(opening_delay_minutes=10, queue_spacing_seconds=30)
 
 
-def make_contacts(campaign, count):
-    return [create_contact(campaign=campaign, phone=f"+4420712{n:05d}") for n in range(count)]
-
-
 def test_a_lead_inside_business_hours_is_due_at_once(overnight_campaign):
-    [contact] = make_contacts(overnight_campaign, 1)
+    [contact] = ContactFactory.create_bulk(1, campaign=overnight_campaign, zone="Europe/London")
     request = queue_lead(campaign=overnight_campaign, contact=contact, now=local(0, 11, 15), remarks="web form")
     assert request.due_at == local(0, 11, 15)
     assert request.queue_opening_at is None
@@ -33,7 +30,7 @@ def test_a_lead_inside_business_hours_is_due_at_once(overnight_campaign):
 
 
 def test_500_overnight_leads_are_due_thirty_seconds_apart_after_the_opening_delay(overnight_campaign):
-    contacts = make_contacts(overnight_campaign, 500)
+    contacts = ContactFactory.create_bulk(500, campaign=overnight_campaign, zone="Europe/London")
     for n, contact in enumerate(contacts):
         queue_lead(campaign=overnight_campaign, contact=contact, now=local(0, 22) + timedelta(seconds=n))
     requests = list(RedialRequest.objects.filter(campaign=overnight_campaign).order_by("contact_id"))
@@ -44,7 +41,7 @@ def test_500_overnight_leads_are_due_thirty_seconds_apart_after_the_opening_dela
 
 def test_a_queue_longer_than_the_window_spills_into_the_next_day(make_campaign):
     campaign = make_campaign(open_minutes=(9 * 60, 10 * 60), opening_delay_minutes=10, queue_spacing_seconds=600)
-    contacts = make_contacts(campaign, 7)
+    contacts = ContactFactory.create_bulk(7, campaign=campaign, zone="Europe/London")
     for n, contact in enumerate(contacts):
         queue_lead(campaign=campaign, contact=contact, now=local(0, 20) + timedelta(minutes=n))
     due = [r.due_at for r in RedialRequest.objects.filter(campaign=campaign).order_by("contact_id")]
@@ -54,7 +51,7 @@ def test_a_queue_longer_than_the_window_spills_into_the_next_day(make_campaign):
 
 def test_retries_moved_to_an_opening_join_the_same_queue_as_leads(make_campaign):
     campaign = make_campaign(opening_delay_minutes=10, queue_spacing_seconds=30)
-    lead, retried = make_contacts(campaign, 2)
+    lead, retried = ContactFactory.create_bulk(2, campaign=campaign, zone="Europe/London")
     queue_lead(campaign=campaign, contact=lead, now=local(0, 20))
     record_attempt(campaign=campaign, contact=retried, outcome=outcome(NO_ANSWER), started_at=local(0, 16, 30))
     request = RedialRequest.objects.get(contact=retried, status=RedialRequest.SCHEDULED)
@@ -65,7 +62,7 @@ def test_retries_moved_to_an_opening_join_the_same_queue_as_leads(make_campaign)
 
 
 def test_different_openings_have_separate_queues(overnight_campaign):
-    monday_night, tuesday_night = make_contacts(overnight_campaign, 2)
+    monday_night, tuesday_night = ContactFactory.create_bulk(2, campaign=overnight_campaign, zone="Europe/London")
     first = queue_lead(campaign=overnight_campaign, contact=monday_night, now=local(0, 22))
     second = queue_lead(campaign=overnight_campaign, contact=tuesday_night, now=local(1, 22))
     assert first.due_at == local(1, 9, 10)
@@ -75,7 +72,7 @@ def test_different_openings_have_separate_queues(overnight_campaign):
 def test_a_lead_for_a_closed_contact_is_refused(overnight_campaign, supervisor):
     from campaigns.services.contacts import set_do_not_call
 
-    [contact] = make_contacts(overnight_campaign, 1)
+    [contact] = ContactFactory.create_bulk(1, campaign=overnight_campaign, zone="Europe/London")
     set_do_not_call(contact, by=supervisor)
     with pytest.raises(RedialRefused, match="closed"):
         queue_lead(campaign=overnight_campaign, contact=contact, now=local(0, 22))
@@ -84,7 +81,7 @@ def test_a_lead_for_a_closed_contact_is_refused(overnight_campaign, supervisor):
 
 def test_a_lead_after_the_campaign_end_is_refused(make_campaign):
     campaign = make_campaign(ends_at=local(0, 12))
-    [contact] = make_contacts(campaign, 1)
+    [contact] = ContactFactory.create_bulk(1, campaign=campaign, zone="Europe/London")
     with pytest.raises(RedialRefused, match="no allowed calling time"):
         queue_lead(campaign=campaign, contact=contact, now=local(0, 13))
     assert not RedialRequest.objects.exists()

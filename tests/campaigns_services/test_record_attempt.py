@@ -8,7 +8,7 @@ from campaigns.models import Attempt, Contact, RedialRequest
 from campaigns.services.attempts import record_attempt, schedule_retry
 from campaigns.services.contacts import create_contact
 
-from .conftest import ANSWERED, CALL_FAILED, FINAL_OUTCOME, NO_ANSWER, local, outcome
+from .helpers import ANSWERED, CALL_FAILED, FINAL_OUTCOME, NO_ANSWER, local, outcome
 
 pytestmark = pytest.mark.django_db
 
@@ -124,7 +124,7 @@ def test_a_connected_call_waits_for_wrap_up(campaign, contact):
 
 
 def test_wrap_up_then_schedule_retry_uses_the_business_strategy(campaign, contact):
-    from .conftest import call_result
+    from .helpers import call_result
 
     attempt, _ = call(campaign, contact, ANSWERED, local(0, 11), duration_seconds=120)
     attempt.call_result = call_result("wrong_person")

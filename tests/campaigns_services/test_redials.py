@@ -15,7 +15,7 @@ from campaigns.services.redials import (
     reschedule_redial,
 )
 
-from .conftest import ANSWERED, LONDON, NO_ANSWER, call_result, local, outcome
+from .helpers import ANSWERED, LONDON, NO_ANSWER, call_result, local, outcome
 
 pytestmark = pytest.mark.django_db
 

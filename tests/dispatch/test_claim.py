@@ -10,8 +10,7 @@ from campaigns.dispatch import claim
 from campaigns.dispatch import dial as dialing
 from campaigns.models import Attempt, Campaign, Contact, Holiday, RedialRequest
 from strategies.models import Outcome
-
-from .factories import make_campaign, make_requests
+from tests.factories import ALL_DAY, CampaignFactory, RedialRequestFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -21,9 +20,11 @@ def _statuses(requests):
 
 
 def test_agent_first_due_requests_become_ready_with_a_token_and_one_attempt():
-    campaign = make_campaign()
-    due = make_requests(campaign, 7)
-    future = make_requests(campaign, 3, due_in=timedelta(hours=1), start=100)
+    campaign = CampaignFactory(hours=ALL_DAY)
+    due = RedialRequestFactory.create_bulk_with_contacts(7, campaign=campaign, due=True)
+    future = RedialRequestFactory.create_bulk_with_contacts(
+        3, campaign=campaign, due_at=timezone.now() + timedelta(hours=1)
+    )
 
     result = claim.claim_due(batch_size=3)
 
@@ -38,26 +39,26 @@ def test_agent_first_due_requests_become_ready_with_a_token_and_one_attempt():
 
 
 def test_a_second_claim_finds_nothing():
-    campaign = make_campaign()
-    make_requests(campaign, 4)
+    campaign = CampaignFactory(hours=ALL_DAY)
+    RedialRequestFactory.create_bulk_with_contacts(4, campaign=campaign, due=True)
     assert claim.claim_due().claimed == 4
     again = claim.claim_due()
     assert again.claimed == 0 and again.ready == []
 
 
 def test_every_claim_gets_its_own_token():
-    campaign = make_campaign()
-    make_requests(campaign, 20)
+    campaign = CampaignFactory(hours=ALL_DAY)
+    RedialRequestFactory.create_bulk_with_contacts(20, campaign=campaign, due=True)
     claim.claim_due(batch_size=7)
     tokens = list(RedialRequest.objects.values_list("claim_token", flat=True))
     assert len(set(tokens)) == 20 and None not in tokens
 
 
 def test_paused_campaign_stays_scheduled_and_ended_campaign_closes_expired():
-    paused = make_campaign("Paused", status=Campaign.PAUSED)
-    ended = make_campaign("Ended", status=Campaign.ENDED)
-    waiting = make_requests(paused, 2)
-    closing = make_requests(ended, 2, start=10)
+    paused = CampaignFactory(name="Paused", hours=ALL_DAY, status=Campaign.PAUSED)
+    ended = CampaignFactory(name="Ended", hours=ALL_DAY, status=Campaign.ENDED)
+    waiting = RedialRequestFactory.create_bulk_with_contacts(2, campaign=paused, due=True)
+    closing = RedialRequestFactory.create_bulk_with_contacts(2, campaign=ended, due=True)
 
     result = claim.run_dispatch()
 
@@ -69,8 +70,8 @@ def test_paused_campaign_stays_scheduled_and_ended_campaign_closes_expired():
 
 
 def test_do_not_call_and_closed_contacts_are_cancelled_with_the_reason():
-    campaign = make_campaign()
-    dnc, done, fine = make_requests(campaign, 3)
+    campaign = CampaignFactory(hours=ALL_DAY)
+    dnc, done, fine = RedialRequestFactory.create_bulk_with_contacts(3, campaign=campaign, due=True)
     Contact.objects.filter(id=dnc.contact_id).update(status=Contact.DO_NOT_CALL)
     Contact.objects.filter(id=done.contact_id).update(status=Contact.DONE)
 
@@ -92,8 +93,10 @@ def _closed_hours_now():
 
 
 def test_outside_business_hours_is_replanned_to_the_next_opening_with_the_explanation():
-    campaign = make_campaign(hours=_closed_hours_now())
-    (request,) = make_requests(campaign, 1, explanation="No answer +1h")
+    campaign = CampaignFactory(hours=_closed_hours_now())
+    (request,) = RedialRequestFactory.create_bulk_with_contacts(
+        1, campaign=campaign, due=True, explanation="No answer +1h"
+    )
 
     result = claim.claim_due()
 
@@ -108,17 +111,17 @@ def test_outside_business_hours_is_replanned_to_the_next_opening_with_the_explan
 
 
 def test_holiday_today_moves_to_tomorrow():
-    campaign = make_campaign()
+    campaign = CampaignFactory(hours=ALL_DAY)
     Holiday.objects.create(campaign=campaign, date=timezone.now().date())
-    (request,) = make_requests(campaign, 1)
+    (request,) = RedialRequestFactory.create_bulk_with_contacts(1, campaign=campaign, due=True)
     assert claim.claim_due().replanned == 1
     request.refresh_from_db()
     assert request.due_at.date() == timezone.now().date() + timedelta(days=1)
 
 
 def test_daily_limit_reached_moves_to_the_next_day():
-    campaign = make_campaign(daily_attempts=1, max_attempts=5)
-    limited, free = make_requests(campaign, 2)
+    campaign = CampaignFactory(hours=ALL_DAY, daily_attempts=1, max_attempts=5)
+    limited, free = RedialRequestFactory.create_bulk_with_contacts(2, campaign=campaign, due=True)
     Attempt.objects.create(
         contact_id=limited.contact_id,
         campaign=campaign,
@@ -136,16 +139,16 @@ def test_daily_limit_reached_moves_to_the_next_day():
 
 
 def test_no_allowed_time_closes_the_request_with_the_reason():
-    campaign = make_campaign(hours=())  # never open
-    (request,) = make_requests(campaign, 1)
+    campaign = CampaignFactory()  # never open
+    (request,) = RedialRequestFactory.create_bulk_with_contacts(1, campaign=campaign, due=True)
     assert claim.claim_due().closed == 1
     request.refresh_from_db()
     assert request.status == RedialRequest.EXPIRED and request.close_reason == "no_calling_window"
 
 
 def test_auto_dial_requests_stay_claimed_and_are_published_after_commit(django_capture_on_commit_callbacks):
-    campaign = make_campaign(dialing_mode=Campaign.AUTO_DIAL)
-    requests = make_requests(campaign, 5)
+    campaign = CampaignFactory(hours=ALL_DAY, dialing_mode=Campaign.AUTO_DIAL)
+    requests = RedialRequestFactory.create_bulk_with_contacts(5, campaign=campaign, due=True)
 
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         result = claim.claim_due()
@@ -158,8 +161,8 @@ def test_auto_dial_requests_stay_claimed_and_are_published_after_commit(django_c
 
 
 def test_release_claims_only_touches_matching_tokens():
-    campaign = make_campaign(dialing_mode=Campaign.AUTO_DIAL)
-    a, b = make_requests(campaign, 2)
+    campaign = CampaignFactory(hours=ALL_DAY, dialing_mode=Campaign.AUTO_DIAL)
+    a, b = RedialRequestFactory.create_bulk_with_contacts(2, campaign=campaign, due=True)
     claim.claim_due()
     a.refresh_from_db()
     moved = dialing.release_claims([(a.id, str(a.claim_token)), (b.id, str(uuid.uuid4()))], "broker down")

@@ -10,15 +10,14 @@ from campaigns.dispatch import claim, sweep
 from campaigns.dispatch import dial as dialing
 from campaigns.dispatch import tasks as dispatch_tasks
 from campaigns.models import Campaign, RedialRequest
-
-from .factories import make_campaign, make_requests
+from tests.factories import ALL_DAY, CampaignFactory, RedialRequestFactory
 
 pytestmark = pytest.mark.django_db
 
 
 def _claimed(count=1, **campaign_fields):
-    campaign = make_campaign(dialing_mode=Campaign.AUTO_DIAL, **campaign_fields)
-    requests = make_requests(campaign, count)
+    campaign = CampaignFactory(hours=ALL_DAY, dialing_mode=Campaign.AUTO_DIAL, **campaign_fields)
+    requests = RedialRequestFactory.create_bulk_with_contacts(count, campaign=campaign, due=True)
     claim.claim_due()
     return list(RedialRequest.objects.filter(id__in=[r.id for r in requests]).order_by("id"))
 

@@ -12,8 +12,7 @@ from campaigns.dispatch import claim
 from campaigns.dispatch import dial as dialing
 from campaigns.dispatch.dialers import SIGNATURE_HEADER
 from campaigns.models import Campaign, RedialRequest
-
-from .factories import make_campaign, make_requests
+from tests.factories import ALL_DAY, CampaignFactory, RedialRequestFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -63,10 +62,14 @@ def _fast_backoff(settings):
 
 
 def _claimed_webhook(url):
-    campaign = make_campaign(
-        dialing_mode=Campaign.AUTO_DIAL, dialer_backend=Campaign.DIALER_WEBHOOK, dialer_url=url, dialer_secret=SECRET
+    campaign = CampaignFactory(
+        hours=ALL_DAY,
+        dialing_mode=Campaign.AUTO_DIAL,
+        dialer_backend=Campaign.DIALER_WEBHOOK,
+        dialer_url=url,
+        dialer_secret=SECRET,
     )
-    (request,) = make_requests(campaign, 1)
+    (request,) = RedialRequestFactory.create_bulk_with_contacts(1, campaign=campaign, due=True)
     claim.claim_due()
     request.refresh_from_db()
     return request

@@ -7,8 +7,9 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from campaigns.models import BusinessHourWindow, Campaign, Contact, Holiday, RedialRequest
+from campaigns.models import BusinessHourWindow, Campaign, Holiday, RedialRequest
 from campaigns.queries.dashboard import calling_now
+from tests.factories import AgentSessionFactory, ContactFactory
 from wrapup.floor import duration_text, floor_view
 from wrapup.models import AgentSession
 
@@ -16,19 +17,6 @@ LONDON = ZoneInfo("Europe/London")
 # Monday 1 June 2026 (British Summer Time).
 MONDAY_10 = dt.datetime(2026, 6, 1, 10, 0, tzinfo=LONDON)
 MONDAY_18 = dt.datetime(2026, 6, 1, 18, 0, tzinfo=LONDON)
-
-
-def on_floor(user, campaign, state, *, since, contact=None, deadline_at=None):
-    session = AgentSession.objects.create(
-        agent=user, campaign=campaign, state=state, current_contact=contact, wrap_up_deadline_at=deadline_at
-    )
-    # state_changed_at is auto_now_add: set the instant the test needs afterwards.
-    AgentSession.objects.filter(pk=session.pk).update(state_changed_at=since)
-    return session
-
-
-def contact(campaign, name="Priya Sharma", phone="+447700900123"):
-    return Contact.objects.create(campaign=campaign, name=name, phone=phone)
 
 
 # --- Who may see it ------------------------------------------------------------------------------
@@ -62,37 +50,41 @@ def test_floor_nav_item_only_for_those_who_may_open_it(client, supervisor, agent
 
 def test_floor_shows_each_agent_state_time_in_state_contact_and_counts(client, supervisor, make_user, campaign):
     now = timezone.now()
-    priya = contact(campaign)
-    rahul = contact(campaign, "Rahul Verma", "+447700900456")
-    on_floor(
-        make_user("Agent", username="ready1"),
-        campaign,
-        AgentSession.READY,
+    priya = ContactFactory(campaign=campaign, name="Priya Sharma", phone="+447700900123")
+    rahul = ContactFactory(campaign=campaign, name="Rahul Verma", phone="+447700900456")
+    AgentSessionFactory(
+        agent=make_user("Agent", username="ready1"),
+        campaign=campaign,
+        state=AgentSession.READY,
         since=now - dt.timedelta(minutes=3, seconds=10),
     )
-    on_floor(make_user("Agent", username="ready2"), campaign, AgentSession.READY, since=now)
-    on_floor(
-        make_user("Agent", username="caller"),
-        campaign,
-        AgentSession.IN_CALL,
+    AgentSessionFactory(
+        agent=make_user("Agent", username="ready2"), campaign=campaign, state=AgentSession.READY, since=now
+    )
+    AgentSessionFactory(
+        agent=make_user("Agent", username="caller"),
+        campaign=campaign,
+        state=AgentSession.IN_CALL,
         since=now - dt.timedelta(minutes=7),
-        contact=priya,
+        current_contact=priya,
     )
-    on_floor(
-        make_user("Agent", username="wrapper"),
-        campaign,
-        AgentSession.WRAP_UP,
+    AgentSessionFactory(
+        agent=make_user("Agent", username="wrapper"),
+        campaign=campaign,
+        state=AgentSession.WRAP_UP,
         since=now - dt.timedelta(minutes=1),
-        contact=rahul,
-        deadline_at=now + dt.timedelta(minutes=2, seconds=30),
+        current_contact=rahul,
+        wrap_up_deadline_at=now + dt.timedelta(minutes=2, seconds=30),
     )
-    on_floor(
-        make_user("Agent", username="pauser"),
-        campaign,
-        AgentSession.PAUSED,
+    AgentSessionFactory(
+        agent=make_user("Agent", username="pauser"),
+        campaign=campaign,
+        state=AgentSession.PAUSED,
         since=now - dt.timedelta(hours=1, minutes=5),
     )
-    on_floor(make_user("Agent", username="gone"), campaign, AgentSession.OFFLINE, since=now)
+    AgentSessionFactory(
+        agent=make_user("Agent", username="gone"), campaign=campaign, state=AgentSession.OFFLINE, since=now
+    )
     client.force_login(supervisor)
 
     page = client.get(reverse("wrapup:floor")).content.decode()
@@ -112,12 +104,20 @@ def test_floor_shows_each_agent_state_time_in_state_contact_and_counts(client, s
 
 def test_contact_shown_only_in_call_or_wrap_up(make_user, campaign):
     # A stale current_contact on a ready agent (the call ended) is not shown as the agent's customer.
-    on_floor(make_user("Agent"), campaign, AgentSession.READY, since=timezone.now(), contact=contact(campaign))
+    AgentSessionFactory(
+        agent=make_user("Agent"),
+        campaign=campaign,
+        state=AgentSession.READY,
+        since=timezone.now(),
+        current_contact=ContactFactory(campaign=campaign, name="Priya Sharma", phone="+447700900123"),
+    )
     assert floor_view()[0].agents[0].contact is None
 
 
 def test_live_partial_is_a_fragment_with_the_same_content(client, supervisor, make_user, campaign):
-    on_floor(make_user("Agent", username="ready1"), campaign, AgentSession.READY, since=timezone.now())
+    AgentSessionFactory(
+        agent=make_user("Agent", username="ready1"), campaign=campaign, state=AgentSession.READY, since=timezone.now()
+    )
     client.force_login(supervisor)
     response = client.get(reverse("wrapup:floor_live"), HTTP_HX_REQUEST="true")
     fragment = response.content.decode()
@@ -128,19 +128,19 @@ def test_live_partial_is_a_fragment_with_the_same_content(client, supervisor, ma
 
 def test_wrap_up_deadline_in_campaign_zone_and_overdue(make_user, campaign):
     now = MONDAY_10
-    on_floor(
-        make_user("Agent", username="w1"),
-        campaign,
-        AgentSession.WRAP_UP,
+    AgentSessionFactory(
+        agent=make_user("Agent", username="w1"),
+        campaign=campaign,
+        state=AgentSession.WRAP_UP,
         since=now,
-        deadline_at=dt.datetime(2026, 6, 1, 9, 2, tzinfo=dt.UTC),
+        wrap_up_deadline_at=dt.datetime(2026, 6, 1, 9, 2, tzinfo=dt.UTC),
     )
-    on_floor(
-        make_user("Agent", username="w2"),
-        campaign,
-        AgentSession.WRAP_UP,
+    AgentSessionFactory(
+        agent=make_user("Agent", username="w2"),
+        campaign=campaign,
+        state=AgentSession.WRAP_UP,
         since=now,
-        deadline_at=dt.datetime(2026, 6, 1, 8, 55, tzinfo=dt.UTC),
+        wrap_up_deadline_at=dt.datetime(2026, 6, 1, 8, 55, tzinfo=dt.UTC),
     )
     texts = sorted(a.deadline_text for a in floor_view(now)[0].agents)
     # 09:02 UTC is 10:02 in London in June.
@@ -150,7 +150,7 @@ def test_wrap_up_deadline_in_campaign_zone_and_overdue(make_user, campaign):
 def test_callbacks_waiting_now_split_personal_and_common(make_user, campaign):
     now = timezone.now()
     owner = make_user("Agent")
-    people = [contact(campaign, f"C{i}", f"+4477009001{i:02d}") for i in range(6)]
+    people = [ContactFactory(campaign=campaign, name=f"C{i}", phone=f"+4477009001{i:02d}") for i in range(6)]
     RedialRequest.objects.create(
         contact=people[0], campaign=campaign, due_at=now, status=RedialRequest.READY, owner=owner
     )
@@ -169,7 +169,7 @@ def test_callbacks_waiting_now_split_personal_and_common(make_user, campaign):
 def test_paused_campaign_with_agents_stays_on_the_floor_and_others_do_not(make_user, campaign):
     paused = Campaign.objects.create(name="Paused one", zone="UTC", max_attempts=3, status=Campaign.PAUSED)
     Campaign.objects.create(name="Paused empty", zone="UTC", max_attempts=3, status=Campaign.PAUSED)
-    on_floor(make_user("Agent"), paused, AgentSession.PAUSED, since=timezone.now())
+    AgentSessionFactory(agent=make_user("Agent"), campaign=paused, state=AgentSession.PAUSED, since=timezone.now())
     assert [e.campaign.name for e in floor_view()] == ["Paused one", "Spring offers"]
 
 
@@ -183,13 +183,13 @@ def test_floor_queries_stay_bounded_with_many_agents(
     states = [AgentSession.READY, AgentSession.IN_CALL, AgentSession.WRAP_UP, AgentSession.PAUSED]
     for i in range(40):
         where = campaign if i % 2 else other
-        on_floor(
-            make_user("Agent", username=f"a{i}"),
-            where,
-            states[i % 4],
+        AgentSessionFactory(
+            agent=make_user("Agent", username=f"a{i}"),
+            campaign=where,
+            state=states[i % 4],
             since=now - dt.timedelta(minutes=i),
-            contact=contact(where, f"Customer {i}", f"+4477009{i:05d}"),
-            deadline_at=now + dt.timedelta(minutes=1),
+            current_contact=ContactFactory(campaign=where, name=f"Customer {i}", phone=f"+4477009{i:05d}"),
+            wrap_up_deadline_at=now + dt.timedelta(minutes=1),
         )
     client.force_login(supervisor)
     # Session, user, groups/permissions, then the five floor queries: none per agent or per campaign.

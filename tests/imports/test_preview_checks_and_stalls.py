@@ -11,6 +11,7 @@ from django.utils import timezone
 from campaigns.imports import checks, jobs, reading, writer
 from campaigns.imports.tasks import fail_stalled_imports
 from campaigns.models import Contact, ImportJob
+from tests.factories import ImportJobFactory
 
 from .test_imports import BAD_ROWS, csv_bytes, good_rows, run_job, upload
 
@@ -99,8 +100,8 @@ def running_job(campaign, *, mode=ImportJob.ALL_OR_NOTHING, quiet_for=400, **fie
         "confirmed_at": NOW - timedelta(hours=1),
     }
     values.update(fields)
-    return ImportJob.objects.create(
-        campaign=campaign, file="imports/x.csv", mode=mode, status=ImportJob.RUNNING, **values
+    return ImportJobFactory(
+        campaign=campaign, file="imports/x.csv", original_name="", mode=mode, status=ImportJob.Status.RUNNING, **values
     )
 
 

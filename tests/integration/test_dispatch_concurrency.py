@@ -9,7 +9,7 @@ from django.db import InterfaceError, OperationalError, close_old_connections, c
 
 from campaigns.dispatch import claim
 from campaigns.models import Campaign, Contact, RedialRequest
-from tests.dispatch.factories import make_campaign
+from tests.factories import ALL_DAY, CampaignFactory
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
@@ -38,7 +38,7 @@ def seed_due(campaign, count):
 @pytest.mark.timeout(600)
 @pytest.mark.django_db(transaction=True)
 def test_eight_concurrent_dispatchers_hand_off_each_request_exactly_once():
-    campaign = make_campaign("Concurrent")
+    campaign = CampaignFactory(name="Concurrent", hours=ALL_DAY)
     seed_due(campaign, 100_000)
     handed_off: list[list[int]] = [[] for _ in range(8)]
     errors = []
@@ -79,7 +79,7 @@ def test_eight_concurrent_dispatchers_hand_off_each_request_exactly_once():
 @pytest.mark.timeout(300)
 @pytest.mark.django_db(transaction=True)
 def test_dispatcher_recovers_from_a_killed_connection_and_loses_nothing():
-    campaign = make_campaign("Killed connection")
+    campaign = CampaignFactory(name="Killed connection", hours=ALL_DAY)
     seed_due(campaign, 20_000)
     outcome = {}
 

@@ -19,7 +19,7 @@ from django.conf import settings
 
 from campaigns.models import Campaign, RedialRequest
 from tests.dispatch import recording_dialer
-from tests.dispatch.factories import make_campaign, make_requests
+from tests.factories import ALL_DAY, CampaignFactory, RedialRequestFactory
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
@@ -124,8 +124,10 @@ def dial_table(transactional_db):
 
 
 def _requests(count):
-    campaign = make_campaign("Worker test", dialing_mode=Campaign.AUTO_DIAL, dialer_backend="record")
-    return make_requests(campaign, count)
+    campaign = CampaignFactory(
+        name="Worker test", hours=ALL_DAY, dialing_mode=Campaign.AUTO_DIAL, dialer_backend="record"
+    )
+    return RedialRequestFactory.create_bulk_with_contacts(count, campaign=campaign, due=True)
 
 
 @pytest.mark.redis
@@ -218,7 +220,7 @@ def test_broker_down_for_30_seconds_loses_nothing_and_drains_the_backlog(dial_ta
         redis_process.terminate()
         redis_process.wait(timeout=20)
         # While the broker is down, more requests fall due.
-        later = make_requests(first[0].campaign, 150, start=1000)
+        later = RedialRequestFactory.create_bulk_with_contacts(150, campaign=first[0].campaign, due=True)
         time.sleep(30)
         assert len(_dialed()) == 100, "a dial happened without a broker"
         redis_process = _start_redis(port, tmp_path)

@@ -7,11 +7,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from campaigns.models import BusinessHourWindow, Campaign, Contact, DialPlan, RedialRequest
+from campaigns.models import Contact, RedialRequest
 from campaigns.services import attempts as attempt_services
 from campaigns.services import contacts as contact_services
 from campaigns.services import queue as queue_services
-from strategies.models import LadderStep, Outcome, Strategy
+from strategies.models import Outcome, Strategy
+from tests.factories import CampaignFactory, DialPlanFactory, StrategyFactory
 
 pytestmark = pytest.mark.django_db
 LONDON = ZoneInfo("Europe/London")
@@ -19,22 +20,23 @@ LONDON = ZoneInfo("Europe/London")
 
 @pytest.fixture
 def ladder_campaign():
-    ladder = Strategy.objects.create(name="Seed ladder", kind=Strategy.LADDER)
-    ladder.ladder_outcomes.set(Outcome.objects.filter(code__in=["sip.customer_no_answer", "platform.short_call"]))
-    for position, amount, unit in [(1, 10, "m"), (2, 1, "h"), (3, 1, "d"), (4, None, "h")]:
-        LadderStep.objects.create(strategy=ladder, position=position, amount=amount, unit=unit)
-    campaign = Campaign.objects.create(
+    ladder = StrategyFactory(
+        name="Seed ladder",
+        kind=Strategy.Kind.LADDER,
+        ladder_outcomes=["sip.customer_no_answer", "platform.short_call"],
+        steps=[(10, "m"), (1, "h"), (1, "d"), (None, "h")],
+    )
+    return CampaignFactory(
         name="Ladder leads",
         zone="Europe/London",
         max_attempts=10,
         short_call_seconds=30,
         opening_delay_minutes=10,
         queue_spacing_seconds=30,
-        dial_plan=DialPlan.objects.create(name="Ladder plan", telephony_strategy=ladder),
+        dial_plan=DialPlanFactory(name="Ladder plan", telephony_strategy=ladder),
+        hours=[(9 * 60, 17 * 60)],
+        hours__weekdays=range(5),
     )
-    for weekday in range(5):
-        BusinessHourWindow.objects.create(campaign=campaign, weekday=weekday, start_minute=9 * 60, end_minute=17 * 60)
-    return campaign
 
 
 def local(*args):

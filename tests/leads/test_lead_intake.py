@@ -9,7 +9,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from campaigns.models import BusinessHourWindow, Campaign, Contact, LeadSubmission, RedialRequest
+from campaigns.models import Contact, LeadSubmission, RedialRequest
+from tests.factories import CampaignFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -20,17 +21,16 @@ KEY = "lead-key-0123456789"
 
 @pytest.fixture
 def campaign():
-    campaign = Campaign.objects.create(
+    return CampaignFactory(
         name="Web leads",
         zone="Europe/London",
         max_attempts=5,
         opening_delay_minutes=10,
         queue_spacing_seconds=30,
         lead_api_key=KEY,
+        hours=[(9 * 60, 17 * 60)],
+        hours__weekdays=range(5),
     )
-    for weekday in range(5):
-        BusinessHourWindow.objects.create(campaign=campaign, weekday=weekday, start_minute=9 * 60, end_minute=17 * 60)
-    return campaign
 
 
 def post(client, payload, *, key=KEY, idempotency="lead-1", content_type="application/json"):
@@ -216,7 +216,7 @@ def test_queue_view_lists_the_next_opening_with_each_planned_time(client, campai
 
 
 def test_a_lead_whose_number_a_rule_forbids_now_waits_naming_the_rule(client, campaign):
-    from campaigns.models import Attempt
+    from campaigns.models import Attempt, Campaign
     from campaigns.services import attempt_rules
     from strategies.models import Outcome
 

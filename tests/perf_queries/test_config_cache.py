@@ -13,7 +13,7 @@ from campaigns.services import scheduling
 from strategies.models import CallResult, LadderStep, Outcome, Strategy, StrategyRule
 from strategies.services import replace_rules
 
-from .conftest import BUSY, NO_ANSWER, TUESDAY_TEN
+from .helpers import BUSY, NO_ANSWER, TUESDAY_TEN
 
 pytestmark = pytest.mark.django_db
 

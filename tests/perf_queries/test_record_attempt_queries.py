@@ -12,7 +12,7 @@ from campaigns.models import Contact, RedialRequest
 from campaigns.services import attempts as attempt_services
 from strategies.models import Outcome
 
-from .conftest import BUSY, NO_ANSWER, TUESDAY_TEN
+from .helpers import BUSY, NO_ANSWER, TUESDAY_TEN
 
 pytestmark = pytest.mark.django_db
 

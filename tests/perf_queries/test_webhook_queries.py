@@ -7,7 +7,8 @@ import pytest
 from django.utils import timezone
 
 from campaigns.models import Attempt, RedialRequest, WebhookEvent
-from tests.webhooks.conftest import TWILIO_TOKEN, call_sid, post_twilio, twilio_params
+from tests.factories import RedialRequestFactory
+from tests.webhooks.helpers import TWILIO_TOKEN, call_sid, post_twilio, twilio_params
 
 pytestmark = pytest.mark.django_db
 
@@ -39,11 +40,10 @@ def dialed(campaign, new_contact):
     """dialed(index): a contact in a call, with the redial request the dialer reported call_sid(index) for."""
 
     def _make(index: int) -> RedialRequest:
-        return RedialRequest.objects.create(
+        return RedialRequestFactory(
             contact=new_contact(),
-            campaign=campaign,
             due_at=timezone.now() - timedelta(minutes=5),
-            status=RedialRequest.DIALING,
+            status=RedialRequest.Status.DIALING,
             provider_call_id=call_sid(index),
         )
 

@@ -8,10 +8,11 @@ from unittest import mock
 import pytest
 from django.http import StreamingHttpResponse
 
-from campaigns.models import Attempt, Campaign, Contact
+from campaigns.models import Attempt
 from campaigns.queries import reports
 from campaigns.web import report_forms
 from strategies.models import CallResult, Outcome
+from tests.factories import AttemptFactory, CampaignFactory
 
 pytestmark = pytest.mark.django_db
 URL = "/campaigns/report/"
@@ -22,12 +23,12 @@ DAY = {"date_from": "2026-03-10", "date_to": "2026-03-10"}
 
 @pytest.fixture
 def mumbai(db):
-    return Campaign.objects.create(name="Mumbai upgrades", zone="Asia/Kolkata")
+    return CampaignFactory(name="Mumbai upgrades", zone="Asia/Kolkata")
 
 
 @pytest.fixture
 def new_york(db):
-    return Campaign.objects.create(name="NY renewals", zone="America/New_York")
+    return CampaignFactory(name="NY renewals", zone="America/New_York")
 
 
 @pytest.fixture
@@ -42,18 +43,13 @@ def no_answer():
 
 @pytest.fixture
 def make_attempt(db, no_answer):
-    counter = {"n": 0}
+    """make_attempt(campaign, started_at, outcome=no answer, custom_fields=None, **attempt fields): a new
+    contact's first attempt."""
 
     def _make(campaign, started_at, outcome=None, custom_fields=None, **extra):
-        counter["n"] += 1
-        n = counter["n"]
-        contact = Contact.objects.create(
-            campaign=campaign, name=f"Customer {n}", phone=f"+4477008{n:05d}", custom_fields=custom_fields or {}
-        )
-        return Attempt.objects.create(
-            contact=contact,
-            campaign=campaign,
-            number=1,
+        return AttemptFactory(
+            contact__campaign=campaign,
+            contact__custom_fields=custom_fields or {},
             started_at=started_at,
             outcome=outcome or no_answer,
             **extra,

@@ -1,7 +1,7 @@
-"""Building POST data for the strategy screens, and the rows tests need."""
+"""Building POST data for the strategy screens."""
 
-from campaigns.models import Campaign, DialPlan
-from strategies.models import CallResult, LadderStep, Outcome, Strategy, StrategyRule
+from tests.factories import call_result as result
+from tests.factories import outcome
 
 SAMPLE = {
     "sample-zone": "Asia/Kolkata",
@@ -12,14 +12,6 @@ SAMPLE = {
     "sample-daily_attempts": "2",
     "sample-start": "2026-11-23T10:00",  # a Monday
 }
-
-
-def outcome(code: str) -> Outcome:
-    return Outcome.objects.get(code=code)
-
-
-def result(code: str) -> CallResult:
-    return CallResult.objects.get(code=code)
 
 
 def management(prefix: str, total: int, initial: int = 0) -> dict:
@@ -50,23 +42,3 @@ def strategy_data(name="No answer retries", kind="telephony", rules=(), steps=()
     if sample:
         data.update(SAMPLE)
     return data
-
-
-def make_strategy(name="Telephony A", kind=Strategy.TELEPHONY, rules=(), steps=(), ladder_outcomes=()) -> Strategy:
-    strategy = Strategy.objects.create(name=name, kind=kind)
-    for key, amount, unit in rules:
-        if kind == Strategy.BUSINESS:
-            StrategyRule.objects.create(strategy=strategy, call_result=result(key), amount=amount, unit=unit)
-        else:
-            StrategyRule.objects.create(strategy=strategy, outcome=outcome(key), amount=amount, unit=unit)
-    for position, (amount, unit) in enumerate(steps, start=1):
-        LadderStep.objects.create(strategy=strategy, position=position, amount=amount, unit=unit)
-    if ladder_outcomes:
-        strategy.ladder_outcomes.set([outcome(code) for code in ladder_outcomes])
-    return strategy
-
-
-def use_in_campaign(strategy: Strategy, campaign_name="Diwali offers") -> Campaign:
-    field = "business_strategy" if strategy.kind == Strategy.BUSINESS else "telephony_strategy"
-    plan = DialPlan.objects.create(name=f"Plan for {campaign_name}", **{field: strategy})
-    return Campaign.objects.create(name=campaign_name, dial_plan=plan)

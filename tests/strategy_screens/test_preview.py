@@ -11,8 +11,9 @@ from strategies import services
 from strategies.durations import Delay
 from strategies.engine import StrategySpec
 from strategies.models import Strategy
+from tests.factories import StrategyFactory
 
-from .helpers import SAMPLE, make_strategy, strategy_data
+from .helpers import SAMPLE, strategy_data
 
 pytestmark = pytest.mark.django_db
 PREVIEW = reverse("strategies:preview")
@@ -146,7 +147,7 @@ def test_preview_of_garbage_is_200_with_messages(client_cm):
 
 
 def test_preview_of_a_saved_strategy(client, sales_manager):
-    strategy = make_strategy(rules=[("sip.customer_no_answer", 2, "h")])
+    strategy = StrategyFactory(name="Telephony A", rules={"sip.customer_no_answer": (2, "h")})
     client.force_login(sales_manager)
     response = client.post(
         PREVIEW, {**SAMPLE, "preview_saved": str(strategy.pk), "sample-outcome_1": "sip.customer_no_answer"}

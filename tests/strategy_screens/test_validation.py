@@ -4,8 +4,9 @@ import pytest
 from django.urls import reverse
 
 from strategies.models import LadderStep, Strategy, StrategyRule
+from tests.factories import CampaignFactory, DialPlanFactory, StrategyFactory
 
-from .helpers import make_strategy, outcome, strategy_data, use_in_campaign
+from .helpers import outcome, strategy_data
 
 pytestmark = pytest.mark.django_db
 
@@ -128,7 +129,7 @@ def test_ladder_for_a_final_outcome_is_refused(client_cm):
 
 
 def test_name_must_be_unique_and_not_blank(client_cm):
-    make_strategy("Taken")
+    StrategyFactory(name="Taken")
     response = post_create_existing = client_cm.post(CREATE, strategy_data(name="Taken"))
     assert "name" in response.context["form"].errors
     response = client_cm.post(CREATE, strategy_data(name="   "))
@@ -180,7 +181,9 @@ def test_valid_ladder_is_saved_with_numbered_steps_and_outcomes(client_cm):
 
 
 def test_edit_can_swap_the_outcomes_of_two_rules(client_cm):
-    strategy = make_strategy(rules=[("sip.customer_no_answer", 1, "h"), ("sip.customer_busy", 2, "h")])
+    strategy = StrategyFactory(
+        name="Telephony A", rules={"sip.customer_no_answer": (1, "h"), "sip.customer_busy": (2, "h")}
+    )
     first, second = strategy.rules.order_by("id")
     data = strategy_data(
         name=strategy.name, rules=[("sip.customer_busy", None, 1, "h"), ("sip.customer_no_answer", None, 2, "h")]
@@ -195,7 +198,7 @@ def test_edit_can_swap_the_outcomes_of_two_rules(client_cm):
 
 
 def test_changing_a_telephony_strategy_into_a_ladder_drops_its_rules(client_cm):
-    strategy = make_strategy(rules=[("sip.customer_no_answer", 1, "h")])
+    strategy = StrategyFactory(name="Telephony A", rules={"sip.customer_no_answer": (1, "h")})
     data = strategy_data(name=strategy.name, kind="ladder", steps=[(1, "h")], ladder_outcomes=["sip.customer_busy"])
     assert client_cm.post(reverse("strategies:edit", args=[strategy.pk]), data).status_code == 302
     strategy.refresh_from_db()
@@ -204,8 +207,10 @@ def test_changing_a_telephony_strategy_into_a_ladder_drops_its_rules(client_cm):
 
 
 def test_a_business_strategy_used_by_a_dial_plan_keeps_its_type(client_cm):
-    strategy = make_strategy("Biz", kind=Strategy.BUSINESS, rules=[("busy", 1, "h")])
-    use_in_campaign(strategy)
+    strategy = StrategyFactory(name="Biz", kind=Strategy.BUSINESS, rules={"busy": (1, "h")})
+    CampaignFactory(
+        name="Diwali offers", dial_plan=DialPlanFactory(name="Plan for Diwali offers", business_strategy=strategy)
+    )
     data = strategy_data(name="Biz", kind="telephony", rules=[("sip.customer_no_answer", None, 1, "h")])
     response = client_cm.post(reverse("strategies:edit", args=[strategy.pk]), data)
     assert response.status_code == 200

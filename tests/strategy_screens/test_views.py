@@ -4,15 +4,16 @@ import pytest
 from django.urls import reverse
 
 from strategies.models import Strategy
+from tests.factories import CampaignFactory, DialPlanFactory, StrategyFactory
 
-from .helpers import make_strategy, strategy_data, use_in_campaign
+from .helpers import strategy_data
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def strategy():
-    return make_strategy("Standard telephony", rules=[("sip.customer_no_answer", 1, "h")])
+    return StrategyFactory(name="Standard telephony", rules={"sip.customer_no_answer": (1, "h")})
 
 
 def urls(pk):
@@ -72,8 +73,10 @@ def test_campaign_manager_may_open_every_screen_and_sees_the_buttons(client, cam
 
 
 def test_list_shows_type_rule_count_and_campaigns(client, campaign_manager, strategy):
-    use_in_campaign(strategy, "Diwali offers")
-    make_strategy("Lead ladder", kind=Strategy.LADDER, steps=[(10, "m"), (None, "h")])
+    CampaignFactory(
+        name="Diwali offers", dial_plan=DialPlanFactory(name="Plan for Diwali offers", telephony_strategy=strategy)
+    )
+    StrategyFactory(name="Lead ladder", kind=Strategy.LADDER, steps=[(10, "m"), (None, "h")])
     client.force_login(campaign_manager)
     html = client.get(reverse("strategies:list")).content.decode()
     assert "Telephony outcome" in html and "1 rule" in html and "Diwali offers" in html
@@ -81,8 +84,8 @@ def test_list_shows_type_rule_count_and_campaigns(client, campaign_manager, stra
 
 
 def test_list_search_and_type_filter(client, campaign_manager):
-    make_strategy("Busy lines", rules=[("sip.customer_busy", 1, "h")])
-    biz = make_strategy("Business default", kind=Strategy.BUSINESS, rules=[("busy", 2, "h")])
+    StrategyFactory(name="Busy lines", rules={"sip.customer_busy": (1, "h")})
+    biz = StrategyFactory(name="Business default", kind=Strategy.BUSINESS, rules={"busy": (2, "h")})
     biz.description = "for the sales floor"
     biz.save()
     client.force_login(campaign_manager)
@@ -100,8 +103,12 @@ def test_list_search_and_type_filter(client, campaign_manager):
 
 def test_list_query_count_does_not_grow_with_rows(client, campaign_manager, django_assert_max_num_queries):
     for i in range(12):
-        strategy = make_strategy(f"S{i:02d}", rules=[("sip.customer_no_answer", 1, "h"), ("sip.customer_busy", 2, "h")])
-        use_in_campaign(strategy, f"Campaign {i}")
+        strategy = StrategyFactory(
+            name=f"S{i:02d}", rules={"sip.customer_no_answer": (1, "h"), "sip.customer_busy": (2, "h")}
+        )
+        CampaignFactory(
+            name=f"Campaign {i}", dial_plan=DialPlanFactory(name=f"Plan for Campaign {i}", telephony_strategy=strategy)
+        )
     client.force_login(campaign_manager)
     with django_assert_max_num_queries(12):
         response = client.get(reverse("strategies:list"))
@@ -117,7 +124,9 @@ def test_detail_shows_rules_and_the_preview(client, sales_manager, strategy):
 
 
 def test_detail_says_1_hour_and_30_minutes_not_1_hours(client, sales_manager):
-    strategy = make_strategy("Plurals", rules=[("sip.customer_no_answer", 1, "h"), ("sip.customer_busy", 30, "m")])
+    strategy = StrategyFactory(
+        name="Plurals", rules={"sip.customer_no_answer": (1, "h"), "sip.customer_busy": (30, "m")}
+    )
     client.force_login(sales_manager)
     html = client.get(reverse("strategies:detail", args=[strategy.pk])).content.decode()
     assert "<td>1 hour</td>" in html and "<td>30 minutes</td>" in html
@@ -157,7 +166,9 @@ def test_delete_flow_asks_then_deletes(client, campaign_manager, strategy):
 
 
 def test_delete_is_refused_while_a_campaign_uses_it(client, campaign_manager, strategy):
-    use_in_campaign(strategy, "Diwali offers")
+    CampaignFactory(
+        name="Diwali offers", dial_plan=DialPlanFactory(name="Plan for Diwali offers", telephony_strategy=strategy)
+    )
     client.force_login(campaign_manager)
     page = client.get(reverse("strategies:delete", args=[strategy.pk])).content.decode()
     assert "cannot be deleted while it is in use" in page and "Diwali offers" in page

@@ -7,7 +7,7 @@ import pytest
 from campaigns.models import Attempt, WebhookEvent
 from retryadmin.lib.jsonapi import MAX_BODY_BYTES
 
-from .conftest import (
+from .helpers import (
     OZONETEL_PATH,
     SIP_PATH,
     TWILIO_PATH,

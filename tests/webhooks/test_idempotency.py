@@ -10,7 +10,7 @@ from django.test import Client
 
 from campaigns.models import Attempt, Contact, RedialRequest, WebhookEvent
 
-from .conftest import call_sid, post_twilio, twilio_params
+from .helpers import call_sid, post_twilio, twilio_params
 
 CALLS = 100
 DELIVERIES = 1000

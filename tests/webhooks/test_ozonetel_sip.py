@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from campaigns.models import Attempt, RedialRequest, WebhookEvent
 
-from .conftest import RETRY_MINUTES, post_ozonetel, post_sip
+from .helpers import RETRY_MINUTES, post_ozonetel, post_sip
 
 pytestmark = pytest.mark.django_db
 

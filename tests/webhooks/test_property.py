@@ -12,7 +12,7 @@ from twilio.request_validator import RequestValidator
 from campaigns.models import WebhookEvent
 from retryadmin.lib.signing import body_signature
 
-from .conftest import OZONETEL_ACCOUNT, OZONETEL_PATH, OZONETEL_SECRET, SIP_PATH, SIP_SECRET, TWILIO_PATH, TWILIO_TOKEN
+from .helpers import OZONETEL_ACCOUNT, OZONETEL_PATH, OZONETEL_SECRET, SIP_PATH, SIP_SECRET, TWILIO_PATH, TWILIO_TOKEN
 
 pytestmark = pytest.mark.django_db
 

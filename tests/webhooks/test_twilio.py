@@ -10,7 +10,7 @@ from twilio.request_validator import RequestValidator
 from campaigns.models import Attempt, Contact, RedialRequest, WebhookEvent
 from strategies.models import Outcome, ProviderMapping
 
-from .conftest import RETRY_MINUTES, TWILIO_PATH, call_sid, post_twilio, twilio_params
+from .helpers import RETRY_MINUTES, TWILIO_PATH, call_sid, post_twilio, twilio_params
 
 pytestmark = pytest.mark.django_db
 

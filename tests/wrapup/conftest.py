@@ -1,25 +1,12 @@
-"""Campaigns, contacts and agents for the workspace tests, built through the ORM."""
-
-from datetime import UTC, datetime, timedelta
+"""Campaigns, contacts and agents for the workspace tests, built by the factories."""
 
 import pytest
 
-from campaigns.models import BusinessHourWindow, Campaign, Contact, DialPlan, RedialRequest
-from strategies.models import CallResult, Outcome, Strategy, StrategyRule
+from campaigns.models import Contact, RedialRequest
+from strategies.models import Strategy
+from tests.factories import CampaignFactory, ContactFactory, DialPlanFactory, RedialRequestFactory, StrategyFactory
 
-# Mon 25 Nov 2030 10:00 UTC: London is on GMT, so local time equals UTC.
-NOW = datetime(2030, 11, 25, 10, 0, tzinfo=UTC)
-ANSWERED = "sip.call_answered"
-BUSY = "sip.customer_busy"
-NO_ANSWER = "sip.customer_no_answer"
-
-
-def outcome(code: str) -> Outcome:
-    return Outcome.objects.get(code=code)
-
-
-def call_result(code: str) -> CallResult:
-    return CallResult.objects.get(code=code)
+from .helpers import BUSY, NO_ANSWER
 
 
 @pytest.fixture
@@ -29,13 +16,16 @@ def make_campaign(db):
 
     def _make(open_minutes=(0, 1440), weekdays=range(7), **fields):
         counter["n"] += 1
-        telephony = Strategy.objects.create(name=f"wrap telephony {counter['n']}", kind=Strategy.TELEPHONY)
-        for code in (BUSY, NO_ANSWER):
-            StrategyRule.objects.create(strategy=telephony, outcome=outcome(code), amount=1, unit="h")
-        business = Strategy.objects.create(name=f"wrap business {counter['n']}", kind=Strategy.BUSINESS)
-        StrategyRule.objects.create(strategy=business, call_result=call_result("busy"), amount=2, unit="h")
-        plan = DialPlan.objects.create(
-            name=f"wrap plan {counter['n']}", telephony_strategy=telephony, business_strategy=business
+        plan = DialPlanFactory(
+            name=f"wrap plan {counter['n']}",
+            telephony_strategy=StrategyFactory(
+                name=f"wrap telephony {counter['n']}",
+                kind=Strategy.Kind.TELEPHONY,
+                rules={BUSY: (1, "h"), NO_ANSWER: (1, "h")},
+            ),
+            business_strategy=StrategyFactory(
+                name=f"wrap business {counter['n']}", kind=Strategy.Kind.BUSINESS, rules={"busy": (2, "h")}
+            ),
         )
         values = {
             "name": f"wrap campaign {counter['n']}",
@@ -47,12 +37,7 @@ def make_campaign(db):
             "acw_timeout_seconds": 120,
         }
         values.update(fields)
-        campaign = Campaign.objects.create(**values)
-        for weekday in weekdays:
-            BusinessHourWindow.objects.create(
-                campaign=campaign, weekday=weekday, start_minute=open_minutes[0], end_minute=open_minutes[1]
-            )
-        return campaign
+        return CampaignFactory(**values, hours=[open_minutes], hours__weekdays=weekdays)
 
     return _make
 
@@ -64,29 +49,24 @@ def campaign(make_campaign):
 
 @pytest.fixture
 def make_contact(db):
-    counter = {"n": 0}
+    """make_contact(campaign, name=None, zone="Europe/London", **fields)."""
 
     def _make(campaign, name=None, zone="Europe/London", **fields):
-        counter["n"] += 1
-        return Contact.objects.create(
-            campaign=campaign,
-            name=name or f"Customer {counter['n']}",
-            phone=f"+4477009{counter['n']:05d}",
-            zone=zone,
-            **fields,
-        )
+        if name is not None:
+            fields["name"] = name
+        return ContactFactory(campaign=campaign, zone=zone, **fields)
 
     return _make
 
 
 @pytest.fixture
 def make_redial(db):
-    def _make(contact, due_at, owner=None, status=RedialRequest.SCHEDULED):
-        contact.status = Contact.SCHEDULED
+    """make_redial(contact, due_at, owner=None, status="scheduled"): the contact, now scheduled, gets a redial."""
+
+    def _make(contact, due_at, owner=None, status=RedialRequest.Status.SCHEDULED):
+        contact.status = Contact.Status.SCHEDULED
         contact.save(update_fields=["status"])
-        return RedialRequest.objects.create(
-            contact=contact, campaign=contact.campaign, due_at=due_at, owner=owner, status=status
-        )
+        return RedialRequestFactory(contact=contact, due_at=due_at, owner=owner, status=status)
 
     return _make
 
@@ -94,7 +74,3 @@ def make_redial(db):
 @pytest.fixture
 def agent2(make_user):
     return make_user("Agent", username="agent_two")
-
-
-def minutes(n: int) -> timedelta:
-    return timedelta(minutes=n)

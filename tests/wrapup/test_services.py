@@ -12,7 +12,7 @@ from strategies.models import AutoClassification
 from wrapup.models import AgentSession
 from wrapup.services import allocation, presence, sessions, wrap_up
 
-from .conftest import ANSWERED, BUSY, NOW, call_result, minutes, outcome
+from .helpers import ANSWERED, BUSY, NOW, call_result, minutes, outcome
 
 
 def session_of(agent) -> AgentSession:

@@ -13,7 +13,7 @@ from wrapup.models import AgentSession
 from wrapup.services import presence, sessions
 from wrapup.services import wrap_up as wrap_up_services
 
-from .conftest import ANSWERED, BUSY, call_result, outcome
+from .helpers import ANSWERED, BUSY, call_result, outcome
 
 WORKSPACE = reverse("wrapup:workspace")
 
