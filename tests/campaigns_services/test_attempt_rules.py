@@ -15,7 +15,7 @@ from campaigns.services.contacts import create_contact
 from campaigns.services.queue import queue_lead
 from campaigns.services.redials import RedialRefused, add_redial, check_redial
 
-from .conftest import NO_ANSWER, local, outcome
+from .helpers import NO_ANSWER, local, outcome
 
 pytestmark = pytest.mark.django_db
 

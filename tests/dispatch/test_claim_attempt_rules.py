@@ -12,12 +12,19 @@ from campaigns.dispatch import claim
 from campaigns.models import Attempt, Contact, RedialRequest
 from campaigns.services import attempt_rules as rule_services
 from strategies.models import Outcome
-
-from .factories import make_campaign, make_requests
+from tests.factories import ALL_DAY, CampaignFactory, RedialRequestFactory
 
 pytestmark = pytest.mark.django_db
 
 FLORIDA = "Florida: 3 calls in 24 hours"
+
+
+def make_campaign(**fields):
+    return CampaignFactory(hours=ALL_DAY, **fields)
+
+
+def make_requests(campaign, count):
+    return RedialRequestFactory.create_bulk_with_contacts(count, campaign=campaign, due=True)
 
 
 def call_number(campaign, phone, *ages):
@@ -34,7 +41,7 @@ def call_number(campaign, phone, *ages):
 def test_a_number_called_three_times_elsewhere_today_is_replanned_naming_the_rule():
     campaign = make_campaign(max_attempts=10)
     rule_services.add_preset(campaign, "florida_3_in_24h", by=None)
-    other = make_campaign(name="Other")
+    other = make_campaign()
     blocked, free = make_requests(campaign, 2)
     phone = Contact.objects.get(pk=blocked.contact_id).phone
     call_number(other, phone, timedelta(hours=20), timedelta(hours=2), timedelta(hours=1))
@@ -86,10 +93,10 @@ def test_the_repeat_band_replans_a_call_at_the_same_time_of_day():
 
 
 def _claim_queries(count: int) -> int:
-    campaign = make_campaign(name=f"Batch {count}", max_attempts=10)
+    campaign = make_campaign(max_attempts=10)
     rule_services.add_preset(campaign, "florida_3_in_24h", by=None)
     rule_services.add_preset(campaign, "us_reg_f_7_in_7", by=None)
-    other = make_campaign(name=f"Elsewhere {count}")
+    other = make_campaign()
     requests = make_requests(campaign, count)
     for request in requests:
         phone = Contact.objects.get(pk=request.contact_id).phone

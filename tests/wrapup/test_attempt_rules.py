@@ -8,9 +8,10 @@ import pytest
 from campaigns.models import Attempt, Contact
 from campaigns.services import attempt_rules as rule_services
 from campaigns.services.contacts import RedialRefused
+from tests.factories import outcome
 from wrapup.services import presence, wrap_up
 
-from .conftest import ANSWERED, BUSY, NOW, outcome
+from .helpers import ANSWERED, BUSY, NOW
 
 pytestmark = pytest.mark.django_db
 
