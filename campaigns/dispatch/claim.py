@@ -154,6 +154,13 @@ class _CampaignCache:
 
     def __init__(self):
         self._items: dict[int, tuple[Campaign, engine.Calendar]] = {}
+        self._catalog: engine.Catalog | None = None
+
+    def catalog(self) -> engine.Catalog:
+        """The outcome catalog attempt rules read (which outcomes connected), once per `claim_due` call."""
+        if self._catalog is None:
+            self._catalog = scheduling.catalog()
+        return self._catalog
 
     def get(self, campaign_id: int) -> tuple[Campaign, engine.Calendar]:
         if campaign_id not in self._items:
@@ -188,7 +195,7 @@ def _rule_histories(
             window = max(window, calendar.history_window)
     if not contact_ids:
         return {}, None
-    return scheduling.rule_histories_for(contact_ids, now - window), scheduling.catalog()
+    return scheduling.rule_histories_for(contact_ids, now - window), cache.catalog()
 
 
 @dataclass
