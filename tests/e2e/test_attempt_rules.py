@@ -96,3 +96,32 @@ def test_a_supervisor_sets_reg_f_and_sees_a_retry_deferred_by_it(live_server, pa
     expect(first_next).to_contain_text("Mon 30 Nov 2026")
     expect(page.locator('[data-testid="timeline-step"]').first).to_contain_text(f"{REG_F} reached")
     page.screenshot(path=str(SCREENS / "attempt-rules-preview.png"), full_page=True)
+
+
+@pytest.fixture
+def manager_user(db):
+    from retryadmin.lib.personas import CAMPAIGN_MANAGER
+
+    user = User.objects.create_user(username="maya", password="maya-test-2026", is_staff=True)
+    user.groups.add(Group.objects.get(name=CAMPAIGN_MANAGER))
+    return user
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_the_campaign_form_adds_a_preset_row_in_one_click_and_saves_it(live_server, page, manager_user, campaign):
+    page.goto(f"{live_server.url}/login/")
+    page.fill("#id_username", "maya")
+    page.fill("#id_password", "maya-test-2026")
+    page.get_by_role("button", name=re.compile("log in", re.I)).click()
+    page.goto(f"{live_server.url}/campaigns/{campaign.pk}/edit/")
+    page.get_by_role("button", name="US Regulation F: 7 calls in 7 days").click()
+    expect(page.locator("#id_rules-0-name")).to_have_value("US Regulation F: 7 calls in 7 days")
+    expect(page.locator("#id_rules-0-scope")).to_have_value("number")
+    page.fill("#id_avoid_repeat_hours", "2")
+    page.get_by_role("button", name="Save campaign").click()
+    expect(page.locator("#attempt-rules")).to_contain_text("US Regulation F: 7 calls in 7 days")
+    expect(page.locator("#attempt-rules")).to_contain_text("Repeat band: 2h")
+    [rule] = AttemptRule.objects.filter(campaign=campaign)
+    assert (rule.max_attempts, rule.within_amount, rule.within_unit, rule.scope) == (7, 7, "d", "number")
+    assert AttemptRuleChange.objects.filter(campaign=campaign, changed_by=manager_user).count() == 2
