@@ -163,3 +163,17 @@ def test_an_unknown_preset_is_a_message_not_an_error(client, campaign_manager, c
     assert response.status_code == 200
     assert "Unknown preset" in response.content.decode()
     assert not AttemptRule.objects.exists()
+
+
+def test_a_window_longer_than_a_year_is_refused_naming_the_limit(client, supervisor, campaign):
+    client.force_login(supervisor)
+    data = {"avoid_repeat_hours": "0"}
+    data.update(
+        rule_rows(
+            rows=[{"max_attempts": "3", "within_amount": "400", "within_unit": "d", "count": "all", "scope": "contact"}]
+        )
+    )
+    response = client.post(reverse("campaigns:rules", args=[campaign.pk]), data)
+    assert response.status_code == 400
+    assert "The window can be at most 366 days." in response.content.decode()
+    assert not AttemptRule.objects.exists() and not AttemptRuleChange.objects.exists()
