@@ -25,7 +25,11 @@ run: demo
 	@echo ""
 	@echo "Retry Admin is starting: http://127.0.0.1:$(WEB_PORT)/  (Ctrl-C stops web, worker and beat)"
 	@echo ""
-	$(BIN)/honcho start -f Procfile
+	@# Ctrl-C stops honcho, which stops web, worker and beat: an exit by SIGINT (130) or SIGTERM (143) is
+	@# the normal way out, not an error for make to report.
+	@$(BIN)/honcho start -f Procfile; status=$$?; \
+	if [ $$status -ne 0 ] && [ $$status -ne 130 ] && [ $$status -ne 143 ]; then exit $$status; fi; \
+	echo "Retry Admin stopped."
 
 test: $(STAMP)
 	$(BIN)/python -m pytest

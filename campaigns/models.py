@@ -235,6 +235,8 @@ class Contact(models.Model):
     class Status(models.TextChoices):
         PENDING = "pending", "Pending"
         SCHEDULED = "scheduled", "Scheduled"
+        # Called before, nothing planned now (its callback was cancelled): open to a new redial by hand.
+        IDLE = "idle", "Not scheduled"
         IN_CALL = "in_call", "In call"
         WRAP_UP = "wrap_up", "Wrap-up"
         DONE = "done", "Done"
@@ -242,10 +244,11 @@ class Contact(models.Model):
         DO_NOT_CALL = "do_not_call", "Do not call"
 
     # The spellings the rest of the app still uses.
-    PENDING, SCHEDULED, IN_CALL, WRAP_UP = Status.PENDING, Status.SCHEDULED, Status.IN_CALL, Status.WRAP_UP
+    PENDING, SCHEDULED, IDLE = Status.PENDING, Status.SCHEDULED, Status.IDLE
+    IN_CALL, WRAP_UP = Status.IN_CALL, Status.WRAP_UP
     DONE, EXHAUSTED, DO_NOT_CALL = Status.DONE, Status.EXHAUSTED, Status.DO_NOT_CALL
     STATUS_CHOICES = Status.choices
-    OPEN_STATUSES = (Status.PENDING, Status.SCHEDULED, Status.IN_CALL, Status.WRAP_UP)
+    OPEN_STATUSES = (Status.PENDING, Status.SCHEDULED, Status.IDLE, Status.IN_CALL, Status.WRAP_UP)
 
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="contacts")
     name = models.CharField(max_length=200, blank=True)

@@ -1,4 +1,5 @@
 from django.contrib import admin, messages
+from django.template.defaultfilters import pluralize
 from django.template.loader import render_to_string
 
 from . import services
@@ -29,12 +30,12 @@ class SystemRowAdminMixin:
     @admin.action(description="Disable the selected rows")
     def disable_rows(self, request, queryset):
         count = queryset.update(is_active=False)
-        self.message_user(request, f"Disabled {count} row(s).", messages.SUCCESS)
+        self.message_user(request, f"Disabled {count} row{pluralize(count)}.", messages.SUCCESS)
 
     @admin.action(description="Enable the selected rows")
     def enable_rows(self, request, queryset):
         count = queryset.update(is_active=True)
-        self.message_user(request, f"Enabled {count} row(s).", messages.SUCCESS)
+        self.message_user(request, f"Enabled {count} row{pluralize(count)}.", messages.SUCCESS)
 
 
 class MappingInline(admin.TabularInline):

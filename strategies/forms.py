@@ -10,6 +10,7 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Column, Div, Layout, Row
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db.models.functions import Lower
 from django.forms import BaseInlineFormSet, inlineformset_factory
 
 from . import services
@@ -94,12 +95,13 @@ def style_fields(form: forms.Form, size: str = "sm") -> None:
 
 def outcome_label(outcome: Outcome) -> str:
     suffix = " (final: never retried)" if outcome.is_final else " (connected)" if outcome.is_connected else ""
-    return f"{outcome.name} · {outcome.code}{suffix}"
+    # The list is grouped by category: the name says which outcome, without the internal code.
+    return f"{outcome.name}{suffix}"
 
 
 def grouped_outcome_choices(outcomes=None, blank: str | None = "Choose an outcome…") -> list:
     """<optgroup>s per category (platform, ozonetel, twilio, sip, mapped) of the active outcomes."""
-    outcomes = outcomes if outcomes is not None else Outcome.objects.filter(is_active=True).order_by("name")
+    outcomes = outcomes if outcomes is not None else Outcome.objects.filter(is_active=True).order_by(Lower("name"))
     groups: dict[str, list] = {category: [] for category in CATEGORY_LABELS}
     for outcome in outcomes:
         groups.setdefault(outcome.category, []).append((outcome.pk, outcome_label(outcome)))
@@ -135,7 +137,7 @@ class StrategyForm(forms.ModelForm):
         if "kind" in self.fields:
             self.fields["kind"].choices = Strategy.Kind.choices
         if "ladder_outcomes" in self.fields:
-            self.fields["ladder_outcomes"].queryset = Outcome.objects.order_by("name")
+            self.fields["ladder_outcomes"].queryset = Outcome.objects.order_by(Lower("name"))
             self.fields["ladder_outcomes"].choices = grouped_outcome_choices(blank=None)
             self.fields["ladder_outcomes"].help_text = "Attempt ladder only. Hold Ctrl (⌘ on a Mac) to pick several."
         safe_id_fields(self)

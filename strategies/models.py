@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 
-from .catalog import CATEGORIES, HANDLINGS
+from .catalog import CATEGORIES, CATEGORY_LABELS, HANDLINGS
 from .durations import Delay, describe_delay
 
 OUTCOME_CODE_RE = re.compile(r"^[a-z][a-z0-9_]*\.[a-z0-9_]+$")
@@ -24,8 +24,9 @@ class Unit(models.TextChoices):
 class Outcome(models.Model):
     """A telephony outcome: what happened on the line, whatever the agent says afterwards."""
 
-    # Built from the catalog's list, which the Django-free catalog loader and `simulate` read too.
-    Category = models.TextChoices("Category", [(c.upper(), (c, c.capitalize())) for c in CATEGORIES])
+    # Built from the catalog's list, which the Django-free catalog loader and `simulate` read too; the
+    # labels are the words screens show ("SIP", not "Sip").
+    Category = models.TextChoices("Category", [(c.upper(), (c, CATEGORY_LABELS[c])) for c in CATEGORIES])
 
     code = models.CharField(max_length=100, unique=True, help_text="category.slug, e.g. mapped.network_down")
     name = models.CharField(max_length=200)

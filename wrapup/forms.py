@@ -6,6 +6,7 @@ import datetime
 from zoneinfo import ZoneInfo
 
 from django import forms
+from django.db.models.functions import Lower
 
 from strategies.durations import resolve_wall_time
 from strategies.models import Outcome
@@ -28,7 +29,7 @@ class JoinForm(forms.Form):
 def outcome_choices():
     """Active outcomes grouped by category, for a select with optgroups; connected ones first."""
     groups: dict[str, list[tuple[int, str]]] = {}
-    for outcome in Outcome.objects.filter(is_active=True).order_by("-is_connected", "category", "name"):
+    for outcome in Outcome.objects.filter(is_active=True).order_by("-is_connected", "category", Lower("name")):
         label = outcome.get_category_display()
         groups.setdefault(label, []).append(
             (outcome.pk, f"{outcome.name}{' (connected)' if outcome.is_connected else ''}")

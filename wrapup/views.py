@@ -11,7 +11,9 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from campaigns.models import Attempt, Contact, RedialRequest
+from campaigns.queries.dashboard import calling_now
 from retryadmin.lib.localtime import local
+from strategies.wording import reason_label
 from wrapup.services import allocation, presence, sessions, wrap_up
 
 from .forms import AddRedialForm, CallEndForm, CallResultForm, EndWrapUpForm, JoinForm, NotesForm
@@ -25,6 +27,15 @@ def _contact_message(contact: Contact | None) -> str:
     if contact is None:
         return "No call is due right now; you will get one as soon as there is."
     return f"Next call: {contact.name or 'Contact'} {contact.phone}."
+
+
+def _call_request(session: AgentSession, attempt: Attempt | None) -> RedialRequest | None:
+    """The redial request the current call came from, with its remarks and who made it: the session's while
+    the call is on, the attempt's in wrap-up. None for a fresh contact's first call."""
+    request_id = session.current_redial_id or (attempt.redial_request_id if attempt is not None else None)
+    if request_id is None:
+        return None
+    return RedialRequest.objects.select_related("created_by", "owner").filter(pk=request_id).first()
 
 
 def _workspace_context(request, session: AgentSession, **forms) -> dict:
@@ -43,7 +54,7 @@ def _workspace_context(request, session: AgentSession, **forms) -> dict:
         .select_related("contact", "campaign")
         .order_by("due_at")[:20],
         "my_calls": Attempt.objects.filter(agent=agent)
-        .select_related("contact", "outcome", "call_result")
+        .select_related("contact", "campaign", "outcome", "call_result")
         .order_by("-started_at", "-id")[:RECENT_CALLS],
     }
     if contact is not None:
@@ -55,6 +66,10 @@ def _workspace_context(request, session: AgentSession, **forms) -> dict:
         context["open_redial"] = wrap_up.open_redial_for(contact)
         context["contact_local_time"] = local(session.state_changed_at, contact.effective_zone)
         context["notes_form"] = forms.get("notes_form") or NotesForm(initial={"notes": contact.notes})
+        context["call_request"] = _call_request(session, attempt)
+    if session.state == AgentSession.READY and campaign is not None:
+        # "Closed now, opens Tue 09:00": why no call comes, rather than a page that just waits.
+        context["calling_now"] = calling_now(campaign)
     if session.state == AgentSession.IN_CALL:
         context["call_end_form"] = forms.get("call_end_form") or CallEndForm()
     if session.state == AgentSession.WRAP_UP and attempt is not None:
@@ -81,6 +96,10 @@ def _refused(request, error: ValidationError):
 @workspace_required
 def workspace(request):
     session = sessions.get_session(request.user)
+    if session.state == AgentSession.READY:
+        # The page opens with the allocation's answer: a callback due now is on screen at once, not after
+        # the next 15-second poll. Allocation leaves the session alone when nothing may be called.
+        allocation.allocate_next_call(request.user)
     session = AgentSession.objects.select_related(
         "campaign", "current_contact", "current_attempt__outcome", "current_attempt__call_result"
     ).get(pk=session.pk)
@@ -167,7 +186,7 @@ def call_end(request):
     text = f"Call ended: {attempt.outcome.name}."
     if ended.auto_result is not None:
         text += f" Classified automatically as {ended.auto_result.name} from {attempt.outcome.name}."
-    text += f" {attempt.decision_explanation or attempt.decision_reason}."
+    text += f" {attempt.decision_explanation or reason_label(attempt.decision_reason)}."
     messages.info(request, f"{text} {_contact_message(ended.next_contact)}")
     return redirect("wrapup:workspace")
 
@@ -184,7 +203,7 @@ def _wrap_up_done_message(request, ended: wrap_up.WrapUpEnded, paused: bool) -> 
     if ended.redial is not None:
         text += f" Redial due {local(ended.redial.due_at, ended.attempt.campaign.zone):%a %d %b %H:%M}."
     elif ended.attempt.contact.status in (Contact.DONE, Contact.EXHAUSTED):
-        text += f" The contact is closed ({ended.attempt.decision_reason})."
+        text += f" The contact is closed: {reason_label(ended.attempt.decision_reason).lower()}."
     text += " You are paused." if paused else f" {_contact_message(ended.next_contact)}"
     messages.success(request, text)
 

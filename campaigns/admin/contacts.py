@@ -6,6 +6,7 @@ services, never by writing fields directly, so the admin enforces the same rules
 
 from django.contrib import admin, messages
 from django.db.models import Q
+from django.template.defaultfilters import pluralize
 
 from campaigns.admin.paging import BLANK, LargeTableAdmin, fixed_values_filter
 from campaigns.models import Attempt, Campaign, Contact, LeadSubmission, WebhookEvent
@@ -159,4 +160,4 @@ class WebhookEventAdmin(LargeTableAdmin):
     @admin.action(description="Re-process unmapped events with the current mappings", permissions=["view"])
     def reprocess_unmapped(self, request, queryset):
         count = reprocess_events(queryset.filter(status=WebhookEvent.UNMAPPED))
-        self.message_user(request, f"Re-processed {count} event(s).", messages.SUCCESS)
+        self.message_user(request, f"Re-processed {count} event{pluralize(count)}.", messages.SUCCESS)

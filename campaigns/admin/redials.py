@@ -7,6 +7,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.shortcuts import render
+from django.template.defaultfilters import pluralize
 from django.utils import timezone
 
 from campaigns.admin.contacts import related_contacts_match
@@ -151,7 +152,7 @@ class RedialRequestAdmin(LargeTableAdmin):
             except ValidationError as error:
                 refused.append(f"{redial.contact}: {' '.join(error.messages)}")
         if done:
-            self.message_user(request, f"{verb} {done} callback(s).", messages.SUCCESS)
+            self.message_user(request, f"{verb} {done} callback{pluralize(done)}.", messages.SUCCESS)
         for line in refused:
             self.message_user(request, line, messages.ERROR)
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import zoneinfo
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from campaigns.imports.reading import Columns, Inspection
 from campaigns.models import Campaign, Contact
@@ -107,18 +107,24 @@ class PreviewCheck:
 
     checked: int
     errors: dict[int, list[RowError]]
+    good: list[GoodRow] = field(default_factory=list)
 
     @property
     def bad_rows(self) -> int:
         return len(self.errors)
+
+    @property
+    def good_rows(self) -> list[GoodRow]:
+        """The checked rows that will be imported (a row with any error is skipped whole)."""
+        return [g for g in self.good if g.row not in self.errors]
 
 
 def check_preview(campaign: Campaign, inspection: Inspection) -> PreviewCheck:
     """Run the import's own row checks on the rows the preview shows, not on the whole file: the page
     must stay quick for a 100,000-row file. A number repeated later in the file is not seen here."""
     checker = RowChecker(campaign, inspection.columns)
-    _good, errors = _check_chunk(checker, campaign, inspection.preview)
+    good, errors = _check_chunk(checker, campaign, inspection.preview)
     by_row: dict[int, list[RowError]] = {}
     for error in errors:
         by_row.setdefault(error.row, []).append(error)
-    return PreviewCheck(len(inspection.preview), by_row)
+    return PreviewCheck(len(inspection.preview), by_row, list(good))

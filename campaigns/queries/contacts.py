@@ -108,6 +108,6 @@ def open_redial_request(contact: Contact) -> RedialRequest | None:
         RedialRequest.objects.filter(
             contact=contact, campaign_id=contact.campaign_id, status__in=RedialRequest.OPEN_STATUSES
         )
-        .select_related("owner")
+        .select_related("owner", "created_by")
         .first()
     )

@@ -21,10 +21,9 @@ PAGE_SIZE = 50
 
 
 CSV_CHUNK_SIZE = 2_000
-
-
-# Keys of a contact's custom fields that hold where a lead came from (Lead Connect, the widget),
-# shown after the source as the seed's call reports do: "Auto - google.com - cpc".
+# Keys of a contact's custom fields that hold where a lead came from (Lead Connect, the widget), shown
+# in their own "UTM source" column ("google.com - cpc"): the Source column says only how the call was
+# made, so it matches the Source filter.
 LEAD_ORIGIN_KEYS = (("utm_source", "source"), ("utm_medium", "medium"))
 
 
@@ -42,6 +41,7 @@ CSV_HEADER = [
     "agent",
     "duration (s)",
     "source",
+    "utm source",
 ]
 
 
@@ -180,8 +180,13 @@ def lead_origin(contact) -> list[str]:
 
 
 def source_label(attempt: Attempt) -> str:
-    """The source as call reports show it: "Auto", "Manual", "Lead", "Callback", plus the lead's origin."""
-    return " - ".join([attempt.get_source_display(), *lead_origin(attempt.contact)])
+    """How the call was made, as the Source filter names it: "Auto", "Manual", "Lead" or "Callback"."""
+    return attempt.get_source_display()
+
+
+def utm_label(attempt: Attempt) -> str:
+    """Where the contact's lead came from ("google.com - cpc"); "" when not known."""
+    return " - ".join(lead_origin(attempt.contact))
 
 
 def local_started_at(attempt: Attempt) -> datetime:
@@ -228,5 +233,6 @@ def csv_lines(qs: QuerySet):
                 agent_name(attempt.agent),
                 "" if attempt.duration_seconds is None else attempt.duration_seconds,
                 source_label(attempt),
+                utm_label(attempt),
             ]
         )

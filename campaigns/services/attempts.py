@@ -70,6 +70,16 @@ def check_attempt_fields(
         raise ValidationError(errors)
 
 
+def attempt_source_for(request: RedialRequest | None) -> str:
+    """How the call report names a call made from `request`: a new lead's call is "Lead", an agent's or
+    supervisor's redial "Callback", an automatic retry (and a call with no request) "Auto"."""
+    if request is None or request.source == RedialRequest.SOURCE_AUTO:
+        return Attempt.SOURCE_AUTO
+    if request.source == RedialRequest.SOURCE_LEAD:
+        return Attempt.SOURCE_LEAD
+    return Attempt.SOURCE_CALLBACK
+
+
 def record_attempt(
     *,
     campaign: Campaign,

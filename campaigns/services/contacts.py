@@ -26,6 +26,7 @@ from strategies.engine import (
     REASON_FINAL,
     REASON_RETRY,
 )
+from strategies.wording import reason_label
 
 CLOSED_CONTACT_STATUSES = (Contact.DONE, Contact.EXHAUSTED, Contact.DO_NOT_CALL)
 
@@ -47,8 +48,20 @@ class RedialRefused(ValidationError):
         self.next_allowed_at = next_allowed_at
 
 
+# phonenumbers still names some zones by their legacy IANA aliases; screens show the current names.
+LEGACY_ZONE_NAMES = {
+    "Asia/Calcutta": "Asia/Kolkata",
+    "Asia/Saigon": "Asia/Ho_Chi_Minh",
+    "Asia/Katmandu": "Asia/Kathmandu",
+    "Asia/Rangoon": "Asia/Yangon",
+    "Atlantic/Faeroe": "Atlantic/Faroe",
+    "America/Godthab": "America/Nuuk",
+}
+
+
 def derive_contact_zone(phone: str, campaign_zone: str) -> str:
-    """The phone number's time zone when the numbering plan gives exactly one, else `campaign_zone`."""
+    """The phone number's time zone (by its current IANA name) when the numbering plan gives exactly one,
+    else `campaign_zone`."""
     try:
         number = phonenumbers.parse(phone, None)
     except phonenumbers.NumberParseException:
@@ -60,7 +73,7 @@ def derive_contact_zone(phone: str, campaign_zone: str) -> str:
         validate_zone(zones[0])
     except ValidationError:
         return campaign_zone
-    return zones[0]
+    return LEGACY_ZONE_NAMES.get(zones[0], zones[0])
 
 
 def normalise_phone(phone: str) -> str:
@@ -164,7 +177,7 @@ def check_contact_open(contact: Contact) -> None:
     if contact.status in CLOSED_CONTACT_STATUSES:
         raise RedialRefused(
             f"The contact is closed ({contact.get_status_display()}"
-            + (f": {contact.status_reason}" if contact.status_reason else "")
+            + (f": {reason_label(contact.status_reason).lower()}" if contact.status_reason else "")
             + "); it cannot be called again."
         )
 

@@ -173,7 +173,8 @@ def _lock_open_request(request: RedialRequest, statuses=RedialRequest.OPEN_STATU
 
 
 def cancel_redial(request: RedialRequest, *, by, reason: str = "") -> RedialRequest:
-    """Cancel an open request. A scheduled contact left without a request goes back to pending.
+    """Cancel an open request. A scheduled contact left without a request goes back to pending when it
+    was never called, else to idle ("Not scheduled").
     Raises ValidationError when the request is already closed."""
     now = timezone.now()
     with transaction.atomic():
@@ -185,7 +186,10 @@ def cancel_redial(request: RedialRequest, *, by, reason: str = "") -> RedialRequ
         locked.refresh_from_db(fields=["status", "closed_at", "close_reason", "updated_at"])
         contact = locked.contact
         if contact.status == Contact.SCHEDULED:
-            contact.status = Contact.PENDING
+            # Never called: it waits for its first call again. Called before: nothing is planned now,
+            # and "Pending" would promise a call that will not come.
+            called = Attempt.objects.filter(contact=contact, campaign_id=locked.campaign_id).exists()
+            contact.status = Contact.IDLE if called else Contact.PENDING
             contact.status_reason = "redial cancelled"
             contact.save(update_fields=["status", "status_reason", "updated_at"])
     return locked

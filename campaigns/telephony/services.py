@@ -185,14 +185,6 @@ def _unmapped_message(key: str, fallback: Outcome) -> str:
     )
 
 
-def _attempt_source(request: RedialRequest | None) -> str:
-    if request is None or request.source == RedialRequest.SOURCE_AUTO:
-        return Attempt.SOURCE_AUTO
-    if request.source == RedialRequest.SOURCE_LEAD:
-        return Attempt.SOURCE_LEAD
-    return Attempt.SOURCE_CALLBACK
-
-
 def _existing_attempt(provider: str, call_id: str) -> Attempt | None:
     return Attempt.objects.select_related("outcome").filter(provider=provider, provider_call_id=call_id).first()
 
@@ -305,7 +297,7 @@ def _process(event: WebhookEvent, parsed: ParsedEvent) -> EventResult:
         duration_seconds=duration,
         provider=parsed.provider,
         provider_call_id=parsed.call_id,
-        source=_attempt_source(request),
+        source=attempt_services.attempt_source_for(request),
         redial_request=request,
     )
     if not created:
@@ -372,7 +364,7 @@ def _may_reschedule(attempt: Attempt, contact: Contact, outcome: Outcome) -> boo
     latest = Attempt.objects.filter(contact=contact, campaign_id=attempt.campaign_id).order_by("-number").first()
     if latest is None or latest.pk != attempt.pk:
         return False
-    if contact.status not in (Contact.SCHEDULED, Contact.PENDING, Contact.EXHAUSTED, Contact.DONE):
+    if contact.status not in (Contact.SCHEDULED, Contact.PENDING, Contact.IDLE, Contact.EXHAUSTED, Contact.DONE):
         return False
     if contact.status in (Contact.EXHAUSTED, Contact.DONE) and contact.status_reason != attempt.decision_reason:
         return False  # closed by something other than this attempt's decision (e.g. a supervisor)

@@ -132,7 +132,7 @@ class CampaignForm(forms.ModelForm):
         ("Basics", ["name", "zone", "status", "starts_at", "ends_at"]),
         ("Limits", ["max_attempts", "daily_attempts", "avoid_repeat_hours"]),
         ("Contact window", ["contact_window_start", "contact_window_end"]),
-        ("Strategies", ["telephony_strategy", "business_strategy"]),
+        ("Dial plan: the two retry strategies this campaign follows", ["telephony_strategy", "business_strategy"]),
         (
             "Dialing",
             [

@@ -4,6 +4,7 @@ from datetime import date, timedelta
 
 from django import forms
 from django.contrib.auth import get_user_model
+from django.db.models.functions import Lower
 from django.http import QueryDict
 
 from campaigns.models import Attempt, Campaign
@@ -28,6 +29,14 @@ class AgentChoiceField(forms.ModelChoiceField):
         return obj.get_full_name() or obj.username
 
 
+class OutcomeChoiceField(forms.ModelChoiceField):
+    """Outcomes by name and category ("Fax Detected (Twilio)"): names repeat across providers, codes are
+    for programs."""
+
+    def label_from_instance(self, obj):
+        return f"{obj.name} ({obj.get_category_display()})"
+
+
 class ReportFilterForm(forms.Form):
     campaign = forms.ModelChoiceField(Campaign.objects.only("id", "name", "zone"), required=False)
     date_from = forms.DateField(
@@ -42,8 +51,8 @@ class ReportFilterForm(forms.Form):
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         help_text="Local date, included.",
     )
-    outcome = forms.ModelChoiceField(Outcome.objects.all(), required=False)
-    call_result = forms.ModelChoiceField(CallResult.objects.all(), required=False)
+    outcome = OutcomeChoiceField(Outcome.objects.order_by(Lower("name"), "code"), required=False)
+    call_result = forms.ModelChoiceField(CallResult.objects.order_by(Lower("name"), "code"), required=False)
     agent = AgentChoiceField(queryset=agent_users(), required=False)
     source = forms.ChoiceField(choices=[("", "Any source"), *Attempt.SOURCE_CHOICES], required=False)
 

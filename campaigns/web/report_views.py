@@ -40,6 +40,7 @@ def call_report(request):
                 "attempt": a,
                 "local": reports.local_started_at(a),
                 "source": reports.source_label(a),
+                "utm": reports.utm_label(a),
                 "agent": reports.agent_name(a.agent),
             }
             for a in rows

@@ -56,6 +56,8 @@ PERSONA_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "campaigns.contact": _VIEW,
         "campaigns.attempt": _VIEW,
         "campaigns.redialrequest": ("add", "change", "view"),
+        # Unmapped dialer statuses wait in the webhook events for a supervisor to map and re-process.
+        "campaigns.webhookevent": _VIEW,
         "campaigns.campaign:view_report": (),
         # A campaign's own attempt rules (compliance on the floor); the organisation's required ones stay locked.
         "campaigns.attemptrule": _ALL,
@@ -65,6 +67,15 @@ PERSONA_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
     AGENT: {
         "wrapup.agentsession:use_workspace": (),
     },
+}
+
+# Where each persona starts after logging in: where its work is (README's table). A user in several
+# groups starts at the first of this order it belongs to.
+PERSONA_HOME: dict[str, str] = {
+    CAMPAIGN_MANAGER: "strategies:list",
+    SUPERVISOR: "campaigns:callbacks",
+    SALES_MANAGER: "campaigns:report",
+    AGENT: "wrapup:workspace",
 }
 
 # Personas that may open the Django admin (an Agent never does).

@@ -214,11 +214,30 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
+# Quiet unless something happens: a 4xx is one line without its traceback, Celery's per-task
+# "received"/"succeeded" lines and beat's "sending due task" (several every few seconds) are hidden, and
+# the periodic tasks log a line only when they did something. Errors of all of them still show.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"client_error_without_traceback": {"()": "retryadmin.lib.logfilters.ClientErrorWithoutTraceback"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["client_error_without_traceback"],
+        }
+    },
     "root": {"handlers": ["console"], "level": "INFO"},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        "django.request": {"handlers": ["console"], "level": "WARNING", "propagate": False},
+        "celery.app.trace": {"level": "WARNING"},
+        "celery.worker.strategy": {"level": "WARNING"},
+        "celery.beat": {"level": "WARNING"},
+        "retryadmin.tasks": {"level": "WARNING"},
+        # "No hostname was supplied. Reverting to default 'localhost'": the embedded broker has none.
+        "kombu.connection": {"level": "ERROR"},
+    },
 }

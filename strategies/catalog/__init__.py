@@ -11,6 +11,14 @@ from pathlib import Path
 CATALOG_DIR = Path(__file__).resolve().parent
 
 CATEGORIES = ("platform", "ozonetel", "twilio", "sip", "mapped")
+# How screens name each category: SIP is an acronym, "mapped" outcomes were added by a supervisor.
+CATEGORY_LABELS = {
+    "platform": "Platform",
+    "ozonetel": "Ozonetel",
+    "twilio": "Twilio",
+    "sip": "SIP",
+    "mapped": "Mapped by a supervisor",
+}
 HANDLINGS = ("final", "retry", "redial", "instant")
 
 

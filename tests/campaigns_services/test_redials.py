@@ -194,6 +194,16 @@ def test_cancel_redial_closes_it_and_returns_the_contact_to_pending(campaign, co
     assert Contact.objects.get(pk=contact.pk).status == Contact.PENDING
 
 
+def test_cancelling_the_only_retry_of_a_called_contact_leaves_it_not_scheduled(campaign, contact, supervisor):
+    attempt, _ = record_attempt(
+        campaign=campaign, contact=contact, outcome=outcome(NO_ANSWER), started_at=local(0, 10), now=local(0, 10)
+    )
+    retry = RedialRequest.objects.get(contact=contact, status=RedialRequest.SCHEDULED)
+    cancel_redial(retry, by=supervisor)
+    contact.refresh_from_db()
+    assert contact.status == Contact.IDLE and contact.get_status_display() == "Not scheduled"
+
+
 def test_reschedule_redial_validates_and_moves_it(campaign, contact, supervisor):
     request = add_redial(campaign=campaign, contact=contact, due_at=local(1, 10), now=local(0, 10))
     with pytest.raises(RedialRefused, match="outside business hours"):

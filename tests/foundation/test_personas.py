@@ -49,11 +49,20 @@ def test_navigation_shows_each_persona_only_what_it_may_use(client, agent, campa
     assert "Strategies" in page and "Campaigns" in page and "Workspace" not in page
 
 
-def test_home_sends_each_persona_to_its_first_screen(client, agent, supervisor):
-    client.force_login(agent)
-    assert client.get("/").url == "/agent/"
-    client.force_login(supervisor)
-    assert client.get("/").url == "/strategies/"
+def test_home_sends_each_persona_where_its_work_is(
+    client, agent, supervisor, sales_manager, campaign_manager, make_user
+):
+    # README's table: supervisors at callbacks (not Strategies), sales at reports, managers at strategies.
+    expected = [
+        (agent, "/agent/"),
+        (supervisor, "/campaigns/callbacks/"),
+        (sales_manager, "/campaigns/report/"),
+        (campaign_manager, "/strategies/"),
+        (make_user(None, username="root", is_superuser=True), "/strategies/"),
+    ]
+    for user, url in expected:
+        client.force_login(user)
+        assert client.get("/").url == url, user.username
 
 
 def test_agent_has_no_admin_access(client, agent):

@@ -52,7 +52,9 @@ def test_preview_marks_each_bad_row_with_its_field_and_message(manager_client, c
 def test_preview_in_skip_mode_says_bad_rows_are_skipped(manager_client, campaign):
     html = preview_page(manager_client, campaign, csv_bytes(BAD_ROWS), mode="skip_bad_rows").content.decode()
     assert "6 of the 8 rows have errors" in html and "will be skipped" in html and "will be refused" not in html
-    assert "Import 8 rows, skipping bad ones" in html
+    assert "Import 2 rows, skipping 6 bad ones" in html and "Import 8 rows" not in html
+    # The two good rows are named: their row numbers as in a spreadsheet, and the contact.
+    assert "Will be imported: row 2 (Good One), row 6 (Good Two)." in html
 
 
 def test_preview_flags_a_number_already_in_the_campaign(manager_client, campaign):

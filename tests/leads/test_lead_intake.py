@@ -239,3 +239,16 @@ def test_a_lead_whose_number_a_rule_forbids_now_waits_naming_the_rule(client, ca
     # Three calls since 08:00: the first leaves the 24 hours at 08:00 on Wednesday, before opening at 09:00.
     assert request.due_at == datetime(2026, 11, 25, 9, 10, tzinfo=LONDON)
     assert "Florida: 3 calls in 24 hours reached" in request.explanation
+
+
+def test_queue_overview_counts_who_waits_and_names_the_next_opening(client, campaign, supervisor):
+    for n in range(3):
+        with at(datetime(2026, 11, 24, 22, 0) + timedelta(minutes=n)):
+            post(client, {"phone": f"+4420794{n:05d}", "name": f"Lead {n}"}, idempotency=f"o-{n}")
+    client.force_login(supervisor)
+    with at(datetime(2026, 11, 24, 23, 0)):
+        page = client.get("/campaigns/queue/").content.decode()
+    row = page[page.index(f'data-campaign="{campaign.pk}"') :]
+    row = row[: row.index("</tr>")]
+    assert 'queue-waiting">3<' in row
+    assert "Wed 25 Nov 09:00 (Europe/London)" in row

@@ -101,19 +101,20 @@ def test_rows_show_local_time_and_every_column(client, sales_manager, mumbai, ma
     assert "Arjun Kumar" in body and "95 s" in body and ">Manual<" in body
 
 
-def test_source_labels_follow_the_seed_reports(make_attempt, mumbai):
+def test_source_names_how_the_call_was_made_and_the_utm_source_has_its_own_column(make_attempt, mumbai):
     started = datetime(2026, 3, 10, 6, 0, tzinfo=UTC)
     lead = {"utm_source": "google.com", "utm_medium": "cpc"}
     cases = [
-        (Attempt.SOURCE_AUTO, lead, "Auto - google.com - cpc"),
-        (Attempt.SOURCE_AUTO, {}, "Auto"),
-        (Attempt.SOURCE_MANUAL, {}, "Manual"),
-        (Attempt.SOURCE_LEAD, {"source": "widget"}, "Lead - widget"),
-        (Attempt.SOURCE_CALLBACK, {}, "Callback"),
+        (Attempt.SOURCE_AUTO, lead, "Auto", "google.com - cpc"),
+        (Attempt.SOURCE_AUTO, {}, "Auto", ""),
+        (Attempt.SOURCE_MANUAL, {}, "Manual", ""),
+        (Attempt.SOURCE_LEAD, {"source": "widget"}, "Lead", "widget"),
+        (Attempt.SOURCE_CALLBACK, {}, "Callback", ""),
     ]
-    for source, fields, label in cases:
+    for source, fields, label, utm in cases:
         attempt = make_attempt(mumbai, started, custom_fields=fields, source=source)
         assert reports.source_label(attempt) == label
+        assert reports.utm_label(attempt) == utm
 
 
 def test_filters_by_campaign_outcome_call_result_agent_source(
@@ -237,7 +238,7 @@ def test_csv_export_has_a_header_and_the_filtered_rows(
     assert line["time"] == "2026-03-10 09:30:00" and line["time zone"] == "Asia/Kolkata"
     assert line["campaign"] == "Mumbai upgrades" and line["outcome"] == "Call Complete"
     assert line["connected"] == "yes" and line["duration (s)"] == "42"
-    assert line["source"] == "Auto - google.com - cpc"
+    assert line["source"] == "Auto" and line["utm source"] == "google.com - cpc"
 
 
 def test_csv_export_streams_many_rows_newest_first(client, supervisor, mumbai, make_attempt):
@@ -309,3 +310,12 @@ def test_report_makes_a_bounded_number_of_queries(
     with django_assert_max_num_queries(15):
         response = client.get(URL, DAY)
     assert len(response.context["rows"]) == 50
+
+
+def test_outcome_filter_names_outcomes_by_name_and_category_without_codes(db):
+    form = report_forms.ReportFilterForm()
+    labels = [label for value, label in form.fields["outcome"].choices if value]
+    assert "Customer No Answer (SIP)" in labels
+    assert not any("sip." in label or "platform." in label for label in labels)
+    # Sorted case-insensitively: "agent..." names do not come after every capitalised one.
+    assert labels == sorted(labels, key=str.lower)

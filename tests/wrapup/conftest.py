@@ -61,12 +61,13 @@ def make_contact(db):
 
 @pytest.fixture
 def make_redial(db):
-    """make_redial(contact, due_at, owner=None, status="scheduled"): the contact, now scheduled, gets a redial."""
+    """make_redial(contact, due_at, owner=None, status="scheduled", **fields): the contact, now scheduled,
+    gets a redial (fields such as source= go to the request)."""
 
-    def _make(contact, due_at, owner=None, status=RedialRequest.Status.SCHEDULED):
+    def _make(contact, due_at, owner=None, status=RedialRequest.Status.SCHEDULED, **fields):
         contact.status = Contact.Status.SCHEDULED
         contact.save(update_fields=["status"])
-        return RedialRequestFactory(contact=contact, due_at=due_at, owner=owner, status=status)
+        return RedialRequestFactory(contact=contact, due_at=due_at, owner=owner, status=status, **fields)
 
     return _make
 

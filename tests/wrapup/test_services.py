@@ -20,8 +20,9 @@ def session_of(agent) -> AgentSession:
 
 
 def in_wrap_up(agent, campaign, contact, now=NOW, duration=90):
-    """Join, take `contact` (the only one due), and end the call connected."""
-    assert presence.join_campaign(agent, campaign, now=now) == contact
+    """Join, take `contact` (the only one due) `duration` seconds before `now`, and end the call connected
+    at `now`."""
+    assert presence.join_campaign(agent, campaign, now=now - timedelta(seconds=duration)) == contact
     ended = wrap_up.simulate_call_end(session_of(agent), outcome=outcome(ANSWERED), duration_seconds=duration, now=now)
     assert ended.in_wrap_up
     return ended.attempt
@@ -113,7 +114,7 @@ def test_not_connected_call_is_classified_scheduled_and_the_next_call_follows(ag
 
 def test_call_from_a_redial_request_is_a_callback_and_closes_the_request(agent, campaign, make_contact, make_redial):
     contact = make_contact(campaign)
-    request = make_redial(contact, NOW - minutes(5), status=RedialRequest.READY)
+    request = make_redial(contact, NOW - minutes(5), status=RedialRequest.READY, source=RedialRequest.SOURCE_AGENT)
     presence.join_campaign(agent, campaign, now=NOW)
     request.refresh_from_db()
     assert request.status == RedialRequest.DIALING
@@ -121,6 +122,29 @@ def test_call_from_a_redial_request_is_a_callback_and_closes_the_request(agent, 
     assert ended.attempt.source == Attempt.SOURCE_CALLBACK and ended.attempt.redial_request == request
     request.refresh_from_db()
     assert request.status == RedialRequest.DONE
+
+
+@pytest.mark.parametrize(
+    ("request_source", "attempt_source"),
+    [(RedialRequest.SOURCE_LEAD, Attempt.SOURCE_LEAD), (RedialRequest.SOURCE_AUTO, Attempt.SOURCE_AUTO)],
+)
+def test_a_lead_call_is_a_lead_and_an_automatic_retry_is_auto(
+    agent, campaign, make_contact, make_redial, request_source, attempt_source
+):
+    contact = make_contact(campaign)
+    make_redial(contact, NOW - minutes(5), status=RedialRequest.READY, source=request_source)
+    presence.join_campaign(agent, campaign, now=NOW)
+    ended = wrap_up.simulate_call_end(session_of(agent), outcome=outcome(ANSWERED), duration_seconds=60, now=NOW)
+    assert ended.attempt.source == attempt_source
+
+
+def test_a_call_starts_when_offered_and_ends_its_duration_later(agent, campaign, make_contact):
+    make_contact(campaign)
+    offered = NOW - minutes(1)
+    presence.join_campaign(agent, campaign, now=offered)
+    ended = wrap_up.simulate_call_end(session_of(agent), outcome=outcome(ANSWERED), duration_seconds=200, now=NOW)
+    assert ended.attempt.started_at == offered
+    assert ended.attempt.ended_at == offered + timedelta(seconds=200)
 
 
 def test_simulate_call_end_refuses_without_a_call_and_bad_duration(agent, campaign):

@@ -231,3 +231,21 @@ def test_workspace_times_are_in_the_campaign_zone_not_utc(agent_client, agent, m
     call = agent_client.get(reverse("wrapup:attempt", args=[attempt.pk]))
     local_start = attempt.started_at.astimezone(ZoneInfo("Asia/Kolkata"))
     assert "Started (Asia/Kolkata)" in call.text and f"{local_start:%a %d %b %Y %H:%M:%S}" in call.text
+
+
+def test_a_ready_agent_in_a_closed_campaign_is_told_when_it_opens(agent_client, agent, make_campaign):
+    closed = make_campaign(weekdays=[])  # no business hours at all: never open
+    presence.join_campaign(agent, closed)
+    page = agent_client.get(WORKSPACE).content.decode()
+    assert 'id="campaign-closed"' in page and "Closed now" in page
+
+
+def test_the_workspace_opens_with_a_callback_due_while_the_agent_waited(
+    agent_client, agent, campaign, make_contact, make_redial
+):
+    presence.join_campaign(agent, campaign)
+    assert state(agent) == AgentSession.READY
+    contact = make_contact(campaign, name="Rahul Verma")
+    make_redial(contact, timezone.now() - timedelta(seconds=5))
+    page = agent_client.get(WORKSPACE).content.decode()
+    assert state(agent) == AgentSession.IN_CALL and "Rahul Verma" in page

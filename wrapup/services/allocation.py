@@ -20,7 +20,7 @@ from wrapup.services.sessions import lock_session, set_state
 TAKEABLE_REQUEST_STATUSES = (RedialRequest.READY, RedialRequest.SCHEDULED)
 
 
-TAKEABLE_CONTACT_STATUSES = (Contact.PENDING, Contact.SCHEDULED)
+TAKEABLE_CONTACT_STATUSES = (Contact.PENDING, Contact.SCHEDULED, Contact.IDLE)
 
 
 # How many candidates of one tier (personal, common, fresh) one allocation looks at before giving up;

@@ -78,6 +78,10 @@ def simulate_call_end(
     """The agent's allocated call ended with `outcome` after `duration_seconds` (agent-first campaigns
     without a dialer). Recorded through `record_attempt`, as webhooks do.
 
+    The call started when it was offered to the agent (the session entered "in call"), and ended
+    `duration_seconds` later: working the start back from the typed duration would show a callback as
+    made before it was due.
+
     A connected call at least the short-call threshold long puts the agent in wrap-up. Any other call
     was scheduled at once by record_attempt (with the outcome's automatic classification as its call
     result), its wrap-up ends at once, and the agent gets the next call: nothing the agent could add
@@ -94,15 +98,16 @@ def simulate_call_end(
         contact = session.current_contact
         request = session.current_redial
         auto_result = None if outcome.is_connected else auto_classification_for(outcome)
+        offered_at = min(session.state_changed_at or now, now)
         attempt, _ = attempt_services.record_attempt(
             campaign=session.campaign,
             contact=contact,
             outcome=outcome,
-            started_at=now - timedelta(seconds=duration_seconds),
-            ended_at=now,
+            started_at=offered_at,
+            ended_at=offered_at + timedelta(seconds=duration_seconds),
             duration_seconds=duration_seconds,
             agent=session.agent,
-            source=Attempt.SOURCE_CALLBACK if request is not None else Attempt.SOURCE_AUTO,
+            source=attempt_services.attempt_source_for(request),
             redial_request=request,
             call_result=auto_result,
             now=now,

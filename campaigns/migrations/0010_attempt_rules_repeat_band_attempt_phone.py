@@ -53,7 +53,7 @@ def drop_rule_triggers(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('campaigns', '0008_importjob_progress_at'),
+        ('campaigns', '0009_contact_status_idle'),
         ('strategies', '0002_load_catalog'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
