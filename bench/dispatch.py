@@ -13,8 +13,13 @@ campaign open around the clock with a daily limit (so the history query runs), t
 2. a raw SQL claim loop (MATERIALIZED CTE, FOR UPDATE SKIP LOCKED, UPDATE ... RETURNING) with the same
    batch size, after resetting the rows and vacuuming.
 
+With --rules the campaign has two attempt rules per number (the Florida and US Regulation F 7-in-7
+presets), so each claim batch also reads the contacts' histories and their numbers' attempts in every
+campaign (one indexed query per batch); --history adds one unanswered call two hours ago to each due
+number in another campaign, so every claimed row is also re-checked by the engine with that history.
+
 The published messages are purged afterwards. Last line JSON:
-{"due": N, "per_second": X, "raw_sql_per_second": Y, "ratio": X/Y}.
+{"due": N, "per_second": X, "raw_sql_per_second": Y, "ratio": X/Y, "rules": bool, "history": bool}.
 """
 
 import argparse
@@ -29,7 +34,8 @@ sys.path.insert(0, str(ROOT))
 
 from bench.scratch import use_scratch_database  # noqa: E402
 
-SCRATCH_DB = "bench_dispatch"
+# BENCH_SCRATCH_DB lets two runs on one server use their own scratch databases.
+SCRATCH_DB = os.environ.get("BENCH_SCRATCH_DB", "bench_dispatch")
 
 
 def setup_django(settings_module="retryadmin.settings.local"):
@@ -83,6 +89,47 @@ def seed(due: int, future: int, dialing_mode="auto_dial", daily_attempts=3) -> i
     vacuum()
     warm_cache()
     return campaign.id
+
+
+def set_rules(campaign_id: int) -> None:
+    """The two presets the --rules run measures, added through the service as a manager would."""
+    from campaigns.models import Campaign
+    from campaigns.services import attempt_rules
+
+    campaign = Campaign.objects.get(pk=campaign_id)
+    for slug in ("florida_3_in_24h", "us_reg_f_7_in_7"):
+        attempt_rules.add_preset(campaign, slug, by=None)
+
+
+def seed_history_elsewhere(campaign_id: int, due: int) -> None:
+    """One unanswered call two hours ago to each due number, made by another campaign."""
+    from django.db import connection
+
+    from campaigns.models import Campaign
+    from strategies.models import Outcome
+
+    other = Campaign.objects.create(name=f"Bench elsewhere {time.time_ns()}", max_attempts=10)
+    no_answer = Outcome.objects.get(code="sip.customer_no_answer").pk
+    with connection.cursor() as cur:
+        cur.execute(
+            """INSERT INTO campaigns_contact (campaign_id, name, phone, zone, custom_fields, notes, status,
+                    status_reason, created_at, updated_at)
+               SELECT %s, c.name, c.phone, '', '{}', '', 'pending', '', now(), now()
+               FROM campaigns_contact c JOIN campaigns_redialrequest r ON r.contact_id = c.id
+               WHERE c.campaign_id = %s AND r.due_at <= now()""",
+            [other.id, campaign_id],
+        )
+        cur.execute(
+            """INSERT INTO campaigns_attempt (contact_id, campaign_id, number, started_at, duration_seconds,
+                    outcome_id, provider, provider_call_id, source, decision_reason, decision_explanation,
+                    created_at, phone)
+               SELECT c.id, c.campaign_id, 1, now() - interval '2 hours', 0, %s, '', '', 'auto', '', '', now(),
+                    c.phone
+               FROM campaigns_contact c WHERE c.campaign_id = %s""",
+            [no_answer, other.id],
+        )
+        cur.execute("VACUUM ANALYZE campaigns_attempt")
+    print(f"history: {due} numbers called once elsewhere two hours ago")
 
 
 def vacuum():
@@ -157,14 +204,22 @@ def main():
     parser.add_argument("--due", type=int, default=100_000)
     parser.add_argument("--future", type=int, default=1_000_000)
     parser.add_argument("--batch", type=int, default=500)
+    parser.add_argument("--rules", action="store_true", help="two attempt rules per number on the campaign")
+    parser.add_argument("--history", action="store_true", help="with --rules: each due number called elsewhere")
     args = parser.parse_args()
+    if args.history and not args.rules:
+        sys.exit("--history needs --rules")
     if not os.environ.get("REDIS_URL"):
         sys.exit("REDIS_URL must point at a Redis database for the broker (e.g. redis://127.0.0.1:6379/5)")
 
     use_scratch_database(SCRATCH_DB)
     setup_django()
     t0 = time.perf_counter()
-    seed(args.due, args.future)
+    campaign_id = seed(args.due, args.future)
+    if args.rules:
+        set_rules(campaign_id)
+    if args.history:
+        seed_history_elsewhere(campaign_id, args.due)
     print(f"seeded {args.due} due among {args.future} future requests in {time.perf_counter() - t0:.1f}s")
     purge_broker()
 
@@ -197,6 +252,8 @@ def main():
                 "per_second": round(per_second),
                 "raw_sql_per_second": round(raw_per_second),
                 "ratio": round(per_second / raw_per_second, 3),
+                "rules": args.rules,
+                "history": args.history,
             }
         )
     )

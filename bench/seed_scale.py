@@ -149,7 +149,7 @@ def seed(cursor, agent_ids: list[int]) -> None:
         """
         INSERT INTO campaigns_attempt (contact_id, campaign_id, number, agent_id, started_at, ended_at,
             duration_seconds, outcome_id, call_result_id, provider, provider_call_id, source, redial_request_id,
-            decision_reason, decision_explanation, next_attempt_at, wrap_up_ended_at, created_at)
+            decision_reason, decision_explanation, next_attempt_at, wrap_up_ended_at, created_at, phone)
         SELECT contact_id, campaign_id, n,
             CASE WHEN is_connected THEN (%(agents)s::bigint[])[1 + floor(r2 * %(na)s)::int] END,
             started, started + make_interval(secs => duration), duration,
@@ -159,9 +159,9 @@ def seed(cursor, agent_ids: list[int]) -> None:
             '', '',
             CASE WHEN n = 1 AND contact_id %% 10 = 0 THEN 'lead' WHEN r4 < 0.75 THEN 'auto'
                  WHEN r4 < 0.9 THEN 'callback' ELSE 'manual' END,
-            NULL, 'retry', '', NULL, NULL, started
+            NULL, 'retry', '', NULL, NULL, started, phone
         FROM (
-            SELECT c.id AS contact_id, c.campaign_id, n, r1 < 0.3 AS is_connected, r2, r3, r4,
+            SELECT c.id AS contact_id, c.campaign_id, c.phone, n, r1 < 0.3 AS is_connected, r2, r3, r4,
                 now() - make_interval(secs => r5 * %(days)s * 86400) AS started,
                 CASE WHEN r1 < 0.3 THEN 20 + floor(r2 * 600)::int ELSE floor(r3 * 30)::int END AS duration
             FROM campaigns_contact c CROSS JOIN generate_series(1, %(per)s) n

@@ -15,7 +15,8 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from retryadmin.lib import outbound
-from strategies import limits
+from strategies import engine, limits
+from strategies.durations import Delay
 from strategies.models import CallResult, Outcome, Strategy, Unit
 
 
@@ -33,6 +34,9 @@ class Weekday(models.IntegerChoices):
 
 WEEKDAY_CHOICES = Weekday.choices
 MINUTES_IN_DAY = 24 * 60
+# PRODUCT.md rule 10: the repeat band is at most 11 hours either side.
+MAX_AVOID_REPEAT_HOURS = 11
+MAX_RULE_WINDOW_DAYS = 366
 
 
 def validate_zone(value: str) -> None:
@@ -153,6 +157,14 @@ class Campaign(models.Model):
     dialer_url = models.URLField(blank=True)
     dialer_secret = models.CharField(max_length=128, blank=True)
     lead_api_key = models.CharField(max_length=64, blank=True, db_index=True)
+    avoid_repeat_hours = models.PositiveSmallIntegerField(
+        "repeat band (h)",
+        default=0,
+        db_default=0,
+        validators=[MaxValueValidator(MAX_AVOID_REPEAT_HOURS)],
+        help_text="After an unanswered call at 11:17, avoid this many hours either side of 11:17 for the next one. "
+        "0 = off, at most 11.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -317,6 +329,9 @@ class Attempt(models.Model):
     call_result = models.ForeignKey(
         CallResult, on_delete=models.PROTECT, null=True, blank=True, related_name="attempts"
     )
+    # The number dialled, copied from the contact when the attempt is saved: attempt rules with scope "number"
+    # count this number's attempts across campaigns through the (phone, started_at) index.
+    phone = models.CharField(max_length=20, blank=True, default="", db_default="")
     provider = models.CharField(max_length=20, blank=True)
     provider_call_id = models.CharField(max_length=100, blank=True)
     source = models.CharField(max_length=10, choices=Source.choices, default=Source.AUTO)
@@ -343,6 +358,8 @@ class Attempt(models.Model):
             models.Index(fields=["campaign", "-started_at"], name="attempt_campaign_started"),
             models.Index(fields=["contact", "started_at"], name="attempt_contact_started"),
             models.Index(fields=["agent", "-started_at"], name="attempt_agent_started"),
+            # Attempt rules per number: one query per dispatch batch reads these phones' recent attempts.
+            models.Index(fields=["phone", "started_at"], name="attempt_phone_started"),
             # The call report: newest first, its filters and summary read from the index alone.
             models.Index(
                 fields=["-started_at", "-id"],
@@ -360,6 +377,11 @@ class Attempt(models.Model):
 
     def __str__(self):
         return f"Attempt {self.number} to {self.contact_id} at {self.started_at:%Y-%m-%d %H:%M}"
+
+    def save(self, *args, **kwargs):
+        if not self.phone and self.contact_id:
+            self.phone = self.contact.phone
+        super().save(*args, **kwargs)
 
     @property
     def is_connected(self) -> bool:
@@ -625,6 +647,108 @@ class LeadSubmission(models.Model):
 
     def __str__(self):
         return f"Lead {self.idempotency_key} for {self.campaign_id}"
+
+
+class AttemptRule(models.Model):
+    """PRODUCT.md rule 9: at most `max_attempts` counted attempts within a rolling window. A rule with a
+    campaign is that campaign's own; a rule without one is an organisation-wide required rule, applied to
+    every campaign, which no campaign can remove."""
+
+    COUNT_CHOICES = [
+        (engine.COUNT_ALL, "All attempts"),
+        (engine.COUNT_CONNECTED, "Connected calls"),
+        (engine.COUNT_OUTCOMES, "Attempts with given outcomes"),
+    ]
+    SCOPE_CHOICES = [
+        (engine.SCOPE_CONTACT, "This contact in this campaign"),
+        (engine.SCOPE_NUMBER, "This phone number in any campaign"),
+    ]
+    WITHIN_UNIT_CHOICES = [("h", "hours"), ("d", "days")]
+
+    campaign = models.ForeignKey(
+        Campaign, on_delete=models.CASCADE, null=True, blank=True, related_name="attempt_rules"
+    )
+    name = models.CharField(max_length=120, blank=True, help_text="Shown in explanations; empty: described.")
+    max_attempts = models.PositiveSmallIntegerField("at most", validators=[MinValueValidator(1)])
+    within_amount = models.PositiveIntegerField("within", validators=[MinValueValidator(1)])
+    within_unit = models.CharField(max_length=1, choices=WITHIN_UNIT_CHOICES, default="d")
+    count = models.CharField(max_length=10, choices=COUNT_CHOICES, default=engine.COUNT_ALL)
+    outcome_codes = models.JSONField(default=list, blank=True, help_text="Outcome codes counted by 'given outcomes'.")
+    scope = models.CharField(max_length=10, choices=SCOPE_CHOICES, default=engine.SCOPE_CONTACT)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["campaign_id", "id"]
+        indexes = [models.Index(fields=["campaign", "id"], name="attempt_rule_campaign")]
+        permissions = [("manage_required_rules", "Can change the organisation's required attempt rules")]
+
+    def __str__(self):
+        return self.to_engine().label
+
+    @property
+    def is_required(self) -> bool:
+        return self.campaign_id is None
+
+    def to_engine(self) -> engine.AttemptRule:
+        """The rule as the engine reads it; raises ValueError when the row is not a valid rule."""
+        return engine.AttemptRule(
+            self.name,
+            self.max_attempts,
+            Delay(self.within_amount, self.within_unit),
+            self.count,
+            frozenset(self.outcome_codes or ()) if self.count == engine.COUNT_OUTCOMES else frozenset(),
+            self.scope,
+        )
+
+    def snapshot(self) -> dict:
+        """The rule's settings as the change log keeps them."""
+        return {
+            "name": self.name,
+            "max_attempts": self.max_attempts,
+            "within": f"{self.within_amount}{self.within_unit}",
+            "count": self.count,
+            "outcomes": sorted(self.outcome_codes or []) if self.count == engine.COUNT_OUTCOMES else [],
+            "scope": self.scope,
+        }
+
+    def clean(self):
+        errors = {}
+        if self.count == engine.COUNT_OUTCOMES and not self.outcome_codes:
+            errors["outcome_codes"] = "Counting given outcomes needs at least one outcome."
+        hours = (self.within_amount or 0) * (24 if self.within_unit == "d" else 1)
+        if hours > MAX_RULE_WINDOW_DAYS * 24:
+            # Every call loads the number's history over the longest window: keep it to a year.
+            errors["within_amount"] = f"The window can be at most {MAX_RULE_WINDOW_DAYS} days."
+        if errors:
+            raise ValidationError(errors)
+
+
+class AttemptRuleChange(models.Model):
+    """One change to an attempt rule: who, when, and the rule's settings before and after (None when it was
+    added or removed). Kept when the rule is deleted; a campaign's log goes with the campaign."""
+
+    ADDED, CHANGED, REMOVED = "added", "changed", "removed"
+    ACTION_CHOICES = [(ADDED, "Added"), (CHANGED, "Changed"), (REMOVED, "Removed")]
+
+    rule = models.ForeignKey(AttemptRule, on_delete=models.SET_NULL, null=True, blank=True, related_name="changes")
+    campaign = models.ForeignKey(
+        Campaign, on_delete=models.CASCADE, null=True, blank=True, related_name="attempt_rule_changes"
+    )
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    changed_at = models.DateTimeField(default=timezone.now)
+    action = models.CharField(max_length=10, choices=ACTION_CHOICES)
+    before = models.JSONField(null=True, blank=True)
+    after = models.JSONField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-changed_at", "-id"]
+        indexes = [models.Index(fields=["campaign", "-changed_at"], name="attempt_rule_change_campaign")]
+
+    def __str__(self):
+        return f"{self.get_action_display()} {self.changed_at:%Y-%m-%d %H:%M}"
 
 
 class SchedulingConfigVersion(models.Model):

@@ -15,7 +15,7 @@ from django.forms import BaseInlineFormSet, inlineformset_factory
 
 from . import services
 from .durations import Delay
-from .engine import StrategySpec
+from .engine import ATTEMPT_RULE_PRESETS, StrategySpec
 from .models import CallResult, LadderStep, Outcome, Strategy, StrategyRule, Unit
 from .services import PREVIEW_ROWS, PreviewSample
 
@@ -544,6 +544,15 @@ class PreviewSampleForm(forms.Form):
     daily_attempts = forms.IntegerField(
         label="Daily attempts", min_value=1, max_value=50, initial=2, required=False, help_text="Empty: no limit."
     )
+    rules = forms.MultipleChoiceField(
+        label="Attempt rules",
+        choices=[(slug, rule.name) for slug, rule in ATTEMPT_RULE_PRESETS.items()],
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    avoid_repeat = forms.IntegerField(
+        label="Repeat band (h)", min_value=0, max_value=11, initial=0, required=False, help_text="0 = off."
+    )
     start = forms.DateTimeField(
         label="First attempt (local)",
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
@@ -605,6 +614,8 @@ class PreviewSampleForm(forms.Form):
             start=values["start"].replace(tzinfo=None, second=0, microsecond=0),
             outcomes=tuple(values.get(f"outcome_{i + 1}") or blank_outcomes[i] for i in range(PREVIEW_ROWS)),
             results=tuple(values.get(f"result_{i + 1}") or blank_results[i] for i in range(PREVIEW_ROWS)),
+            rules=tuple(values.get("rules") or ()),
+            avoid_repeat_hours=values.get("avoid_repeat") or 0,
         )
 
     def problems(self) -> list[str]:

@@ -25,15 +25,19 @@ __all__ = ["first_queue_slot", "next_queue_slot", "plan_queue_slot"]
 
 
 def _allowed_from(
-    calendar: Calendar, instant: datetime, attempts: Sequence[AttemptRecord], contact_zone: str | None
+    calendar: Calendar,
+    instant: datetime,
+    attempts: Sequence[AttemptRecord],
+    contact_zone: str | None,
+    number_history: Sequence[AttemptRecord] = (),
 ) -> datetime | None:
     """`instant` when it is allowed, else the engine's next allowed instant (opening delay included).
 
     Returns None when nothing is allowed any more (no window within 366 days, or after the campaign's end).
     """
-    if is_allowed_at(calendar, instant, attempts, contact_zone):
+    if is_allowed_at(calendar, instant, attempts, contact_zone, number_history=number_history):
         return instant.astimezone(UTC)
-    allowed = next_allowed_at(calendar, instant, attempts, contact_zone)
+    allowed = next_allowed_at(calendar, instant, attempts, contact_zone, number_history=number_history)
     return None if allowed is None else allowed.at
 
 
@@ -42,13 +46,22 @@ def first_queue_slot(
     opening_at: datetime,
     attempts: Sequence[AttemptRecord] = (),
     contact_zone: str | None = None,
+    *,
+    number_history: Sequence[AttemptRecord] = (),
 ) -> datetime | None:
-    """Slot 1 of the queue for `opening_at`: the opening plus the campaign's opening delay, or the next
-    allowed instant after it. Returns None when no allowed instant remains."""
+    """Slot 1 of the queue for `opening_at`: the opening plus the campaign's opening delay; when that is not
+    allowed, the opening itself if it is (rule 6: the delay never pushes an attempt out of the window it
+    opens), else the next allowed instant. Returns None when no allowed instant remains."""
     if opening_at.utcoffset() is None:
         raise ValueError("opening_at must be an aware datetime")
     start = add_delay(opening_at, calendar.opening_delay, ZoneInfo(calendar.zone))
-    return _allowed_from(calendar, start, attempts, contact_zone)
+
+    def allowed(instant: datetime) -> bool:
+        return is_allowed_at(calendar, instant, attempts, contact_zone, number_history=number_history)
+
+    if start != opening_at and not allowed(start) and allowed(opening_at):
+        return opening_at.astimezone(UTC)
+    return _allowed_from(calendar, start, attempts, contact_zone, number_history)
 
 
 def next_queue_slot(
@@ -57,6 +70,8 @@ def next_queue_slot(
     spacing_seconds: int,
     attempts: Sequence[AttemptRecord] = (),
     contact_zone: str | None = None,
+    *,
+    number_history: Sequence[AttemptRecord] = (),
 ) -> datetime | None:
     """The slot after `previous_slot_at`: spacing_seconds later when that is allowed, else the next
     allowed instant. Returns None when no allowed instant remains."""
@@ -67,7 +82,7 @@ def next_queue_slot(
     if spacing_seconds > MAX_QUEUE_SPACING_SECONDS:
         raise ValueError(f"spacing_seconds must be at most {MAX_QUEUE_SPACING_SECONDS}")
     candidate = previous_slot_at.astimezone(UTC) + timedelta(seconds=spacing_seconds)
-    return _allowed_from(calendar, candidate, attempts, contact_zone)
+    return _allowed_from(calendar, candidate, attempts, contact_zone, number_history)
 
 
 def plan_queue_slot(
@@ -77,6 +92,8 @@ def plan_queue_slot(
     spacing_seconds: int,
     attempts: Sequence[AttemptRecord] = (),
     contact_zone: str | None = None,
+    *,
+    number_history: Sequence[AttemptRecord] = (),
 ) -> datetime | None:
     """When the `position_k`-th (1-based) request queued for `opening_at` is due, in UTC.
 
@@ -86,9 +103,9 @@ def plan_queue_slot(
     """
     if position_k < 1:
         raise ValueError("position_k is 1-based and must be at least 1")
-    slot = first_queue_slot(calendar, opening_at, attempts, contact_zone)
+    slot = first_queue_slot(calendar, opening_at, attempts, contact_zone, number_history=number_history)
     for _ in range(position_k - 1):
         if slot is None:
             return None
-        slot = next_queue_slot(calendar, slot, spacing_seconds, attempts, contact_zone)
+        slot = next_queue_slot(calendar, slot, spacing_seconds, attempts, contact_zone, number_history=number_history)
     return slot

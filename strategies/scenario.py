@@ -5,6 +5,10 @@ Pure Python (no Django import). Validation collects every problem, each naming i
 one pass. Besides the SCENARIOS.md rule maps, a strategy may be an attempt ladder:
 `{"ladder": {"outcomes": ["sip.customer_no_answer"], "steps": ["10m", "1h", null], "name": "..."}}`
 (for a business strategy the codes are call results, under "results" or "outcomes").
+
+Compliance keys (PRODUCT.md rules 8-10): `campaign.attempt_rules`, `campaign.avoid_repeat`,
+`contact.phone` (E.164), `do_not_call` (numbers, each listed all along or `since` an instant) and `history`
+(the number's attempts in other campaigns, which only attempt rules with scope "number" count).
 """
 
 from __future__ import annotations
@@ -20,22 +24,30 @@ from zoneinfo import ZoneInfo
 
 from .durations import Delay, parse_delay
 from .engine import (
+    COUNT_ALL,
+    COUNT_CONNECTED,
+    COUNT_OUTCOMES,
     HANDLINGS,
+    MAX_AVOID_REPEAT_SECONDS,
+    RULE_SCOPES,
+    SCOPE_CONTACT,
     STRATEGY_BUSINESS,
     STRATEGY_LADDER,
     STRATEGY_TELEPHONY,
     AttemptRecord,
+    AttemptRule,
     Calendar,
     Catalog,
     Decision,
     OutcomeInfo,
     StrategySpec,
     Window,
-    simulate,
+    decide,
 )
 
 WEEKDAY_KEYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _TIME_RE = re.compile(r"([0-9]{1,2}):([0-9]{2})")
+_E164_RE = re.compile(r"\+[1-9][0-9]{1,14}")
 # Far enough from datetime's limits that a year-long search plus any delay cannot overflow.
 _MIN_YEAR, _MAX_YEAR = 1900, 9000
 
@@ -58,6 +70,17 @@ class ScenarioError(ValueError):
 
 
 @dataclass(frozen=True)
+class Listing:
+    """A do-not-call entry for the scenario's number: listed all along (since None) or from `since` on."""
+
+    number: str
+    since: datetime | None = None
+
+    def applies_to(self, attempt_at: datetime) -> bool:
+        return self.since is None or attempt_at >= self.since
+
+
+@dataclass(frozen=True)
 class Scenario:
     name: str
     calendar: Calendar
@@ -66,10 +89,34 @@ class Scenario:
     business: StrategySpec | None
     contact_zone: str | None
     attempts: tuple[AttemptRecord, ...]
+    phone: str | None = None
+    # Entries of the file's do_not_call list that name the contact's phone.
+    listings: tuple[Listing, ...] = ()
+    # Attempts to the same number in other campaigns (rule 9, scope "number").
+    history: tuple[AttemptRecord, ...] = ()
 
     def decide(self) -> list[Decision]:
-        """One decision per attempt (engine.simulate)."""
-        return simulate(self.calendar, self.attempts, self.catalog, self.telephony, self.business, self.contact_zone)
+        """One decision per attempt. Each sees the attempts up to its own, the history entries that started at
+        or before it (what was known then), and whether the number was listed when its attempt was made."""
+        decisions = []
+        for i in range(len(self.attempts)):
+            prefix = self.attempts[: i + 1]
+            at = prefix[-1].at
+            known = [a for a in self.history if a.at <= at]
+            listed = any(listing.applies_to(at) for listing in self.listings)
+            decisions.append(
+                decide(
+                    self.calendar,
+                    prefix,
+                    self.catalog,
+                    self.telephony,
+                    self.business,
+                    self.contact_zone,
+                    number_history=known,
+                    do_not_call=listed,
+                )
+            )
+        return decisions
 
 
 class _Problems:
@@ -255,7 +302,117 @@ def _campaign(p: _Problems, data: dict) -> dict:
         out["short_call_seconds"] = _int(p, campaign["short_call_seconds"], "campaign.short_call_seconds", 0)
     if campaign.get("end_at") is not None:
         out["end_at"] = _aware(p, campaign["end_at"], "campaign.end_at")
+    if campaign.get("avoid_repeat") is not None:
+        band = _delay(p, campaign["avoid_repeat"], "campaign.avoid_repeat")
+        if band is not None and band.nominal_seconds > MAX_AVOID_REPEAT_SECONDS:
+            p.add("campaign.avoid_repeat", f"{campaign['avoid_repeat']} is longer than the maximum 11h")
+        elif band is not None:
+            out["avoid_repeat"] = band
     return out
+
+
+def _attempt_rules(p: _Problems, data: dict, outcome_codes: frozenset[str]) -> tuple[AttemptRule, ...]:
+    """campaign.attempt_rules (rule 9); a rule with a problem is left out (and reported)."""
+    campaign = data.get("campaign")
+    if not isinstance(campaign, dict):
+        return ()
+    values = _list(p, campaign.get("attempt_rules"), "campaign.attempt_rules")
+    rules = []
+    for i, value in enumerate(values or ()):
+        field = f"campaign.attempt_rules[{i}]"
+        if not isinstance(value, dict):
+            p.add(field, f"expected an object with max, within, count, scope, got {_type_name(value)}")
+            continue
+        before = len(p.items)
+        name = value.get("name", "")
+        if name is None:
+            name = ""
+        if not isinstance(name, str):
+            p.add(f"{field}.name", f"expected a string, got {_type_name(name)}")
+        if "max" not in value:
+            p.add(f"{field}.max", "is required")
+            most = None
+        else:
+            most = _int(p, value["max"], f"{field}.max", 1)
+        within = None
+        if "within" not in value:
+            p.add(f"{field}.within", "is required")
+        else:
+            within = _delay(p, value["within"], f"{field}.within")
+            if within is not None and within.unit == "s":
+                p.add(f"{field}.within", f"{value['within']!r}: use minutes, hours or days (m, h or d)")
+            elif within is not None and within.is_zero:
+                p.add(f"{field}.within", "must be longer than 0")
+        count, outcomes = _rule_count(p, value.get("count", COUNT_ALL), f"{field}.count", outcome_codes)
+        scope = value.get("scope", SCOPE_CONTACT)
+        if scope not in RULE_SCOPES:
+            shown = json.dumps(scope) if not isinstance(scope, str) else repr(scope)
+            p.add(f"{field}.scope", f'unknown scope {shown}: use "contact" or "number"')
+        if len(p.items) == before:
+            rules.append(AttemptRule(name, most, within, count, outcomes, scope))
+    return tuple(rules)
+
+
+def _rule_count(p: _Problems, value: Any, field: str, outcome_codes: frozenset[str]) -> tuple[str, frozenset[str]]:
+    if value in (COUNT_ALL, COUNT_CONNECTED):
+        return value, frozenset()
+    if not isinstance(value, list):
+        shown = repr(value) if isinstance(value, str) else json.dumps(value)
+        p.add(field, f'unknown count {shown}: use "all", "connected" or a list of outcome codes')
+        return COUNT_ALL, frozenset()
+    if not value:
+        p.add(field, "expected at least one outcome code")
+    codes = set()
+    for i, code in enumerate(value):
+        if not isinstance(code, str) or code not in outcome_codes:
+            p.add(f"{field}[{i}]", f"unknown outcome {code!r}")
+        else:
+            codes.add(code)
+    return COUNT_OUTCOMES, frozenset(codes)
+
+
+def _phone(p: _Problems, value: Any, field: str) -> str | None:
+    if not isinstance(value, str):
+        p.add(field, f'expected an E.164 number such as "+12125550123", got {_type_name(value)}')
+        return None
+    if not _E164_RE.fullmatch(value):
+        p.add(field, f'{value!r} is not an E.164 number (write e.g. "+12125550123")')
+        return None
+    return value
+
+
+def _contact_phone(p: _Problems, data: dict) -> str | None:
+    contact = data.get("contact")
+    if not isinstance(contact, dict) or contact.get("phone") is None:
+        return None
+    return _phone(p, contact["phone"], "contact.phone")
+
+
+def _do_not_call(p: _Problems, data: dict) -> list[Listing]:
+    values = _list(p, data.get("do_not_call"), "do_not_call")
+    listings = []
+    for i, value in enumerate(values or ()):
+        field = f"do_not_call[{i}]"
+        if isinstance(value, dict):
+            if "number" not in value:
+                p.add(f"{field}.number", "is required")
+                continue
+            number = _phone(p, value["number"], f"{field}.number")
+            since = None
+            if value.get("since") is not None:
+                since = _aware(p, value["since"], f"{field}.since")
+                if since is None:
+                    continue
+            if number is not None:
+                listings.append(Listing(number, since))
+        elif isinstance(value, str):
+            number = _phone(p, value, field)
+            if number is not None:
+                listings.append(Listing(number))
+        else:
+            what = _type_name(value)
+            p.add(field, f'expected a number "+12125550123" or an object with number and since, got {what}')
+    return listings
 
 
 def _outcomes(p: _Problems, data: dict) -> list[OutcomeInfo]:
@@ -347,17 +504,19 @@ def _contact_zone(p: _Problems, data: dict) -> str | None:
     return _zone_name(p, contact["timezone"], "contact.timezone")
 
 
-def _attempts(p: _Problems, data: dict, catalog: Catalog) -> list[AttemptRecord]:
-    if "attempts" not in data:
-        p.add("attempts", "is required")
+def _attempts(p: _Problems, data: dict, catalog: Catalog, key: str = "attempts") -> list[AttemptRecord]:
+    """The attempts (or the history) of the file; `attempts` is required, `history` optional."""
+    if key not in data or (key != "attempts" and data[key] is None):
+        if key == "attempts":
+            p.add(key, "is required")
         return []
-    values = data["attempts"]
+    values = data[key]
     if not isinstance(values, list):
-        p.add("attempts", f"expected a list, got {_type_name(values)}")
+        p.add(key, f"expected a list, got {_type_name(values)}")
         return []
     attempts = []
     for i, value in enumerate(values):
-        field = f"attempts[{i}]"
+        field = f"{key}[{i}]"
         if not isinstance(value, dict):
             p.add(field, f"expected an object with at, outcome, result, duration, got {_type_name(value)}")
             continue
@@ -414,7 +573,11 @@ def parse_scenario(data: Any, catalog: Catalog | None = None, default_name: str 
     telephony = _strategy(p, data, "telephony_strategy", STRATEGY_TELEPHONY, outcome_codes, "outcome")
     business = _strategy(p, data, "business_strategy", STRATEGY_BUSINESS, result_codes, "call result")
     contact_zone = _contact_zone(p, data)
+    phone = _contact_phone(p, data)
+    listings = _do_not_call(p, data)
     attempts = _attempts(p, data, full_catalog)
+    history = _attempts(p, data, full_catalog, "history")
+    campaign["attempt_rules"] = _attempt_rules(p, data, outcome_codes)
     calendar = None
     if not p.items:
         try:
@@ -423,7 +586,19 @@ def parse_scenario(data: Any, catalog: Catalog | None = None, default_name: str 
             p.add("campaign", str(exc))
     if p.items:
         raise ScenarioError(p.items)
-    return Scenario(name, calendar, full_catalog, telephony, business, contact_zone, tuple(attempts))
+    mine = tuple(listing for listing in listings if listing.number == phone)
+    return Scenario(
+        name,
+        calendar,
+        full_catalog,
+        telephony,
+        business,
+        contact_zone,
+        tuple(attempts),
+        phone,
+        mine,
+        tuple(sorted(history, key=lambda a: a.at)),
+    )
 
 
 def load_scenario(path: str | Path, catalog: Catalog | None = None) -> Scenario:
@@ -476,6 +651,7 @@ def problem_lines(filename: str, problems: Sequence[Problem]) -> list[str]:
 
 __all__ = [
     "HANDLINGS",
+    "Listing",
     "Problem",
     "Scenario",
     "ScenarioError",

@@ -11,6 +11,7 @@ from django.db.models import Count, ProtectedError
 
 from .durations import Delay, resolve_wall_time
 from .engine import (
+    ATTEMPT_RULE_PRESETS,
     AttemptRecord,
     Calendar,
     CallResultInfo,
@@ -332,6 +333,9 @@ class PreviewSample:
     start: datetime  # naive local wall-clock time of the first attempt
     outcomes: tuple[str, ...] = ()
     results: tuple[str, ...] = ()
+    # Rule 9 presets (slugs of ATTEMPT_RULE_PRESETS) and rule 10's repeat band in hours.
+    rules: tuple[str, ...] = ()
+    avoid_repeat_hours: int = 0
 
     def describe(self) -> str:
         """The sample in words: "Asia/Kolkata, Mon Tue Wed Thu Fri 09:00-17:00, at most 5 attempts, 2 a day, ..."."""
@@ -340,7 +344,12 @@ class PreviewSample:
         hours += f"{self.closes_minute % 60:02d}"
         daily = f", {self.daily_attempts} a day" if self.daily_attempts else ""
         first = f"{self.start:%a} {self.start.day} {self.start:%b %H:%M}"
-        return f"{self.zone}, {days} {hours}, at most {self.max_attempts} attempts{daily}, first attempt {first}"
+        rules = "".join(f", {ATTEMPT_RULE_PRESETS[slug].label}" for slug in self.rules if slug in ATTEMPT_RULE_PRESETS)
+        band = f", repeat band {self.avoid_repeat_hours}h" if self.avoid_repeat_hours else ""
+        return (
+            f"{self.zone}, {days} {hours}, at most {self.max_attempts} attempts{daily}{rules}{band}, "
+            f"first attempt {first}"
+        )
 
 
 @dataclass(frozen=True)
@@ -421,7 +430,14 @@ def preview_timeline(spec: StrategySpec | None, sample: PreviewSample, catalog: 
     zone = ZoneInfo(sample.zone)
     window = (Window(sample.opens_minute, sample.closes_minute),)
     hours = tuple(window if day in sample.weekdays else () for day in range(7))
-    calendar = Calendar(sample.zone, hours, sample.max_attempts, sample.daily_attempts)
+    calendar = Calendar(
+        sample.zone,
+        hours,
+        sample.max_attempts,
+        sample.daily_attempts,
+        attempt_rules=tuple(ATTEMPT_RULE_PRESETS[slug] for slug in sample.rules),
+        avoid_repeat=Delay(sample.avoid_repeat_hours, "h"),
+    )
     kind = spec.kind if spec is not None else Strategy.Kind.TELEPHONY
     business = spec if kind == Strategy.Kind.BUSINESS else None
     telephony = spec if kind != Strategy.Kind.BUSINESS else None

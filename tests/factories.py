@@ -200,6 +200,8 @@ class AttemptFactory(BulkFactory):
 
     contact = factory.SubFactory(ContactFactory)
     campaign = factory.SelfAttribute("contact.campaign")
+    # The number dialled: create_bulk skips Attempt.save(), which would copy it from the contact.
+    phone = factory.SelfAttribute("contact.phone")
     number = factory.LazyAttribute(lambda o: Attempt.objects.filter(contact_id=o.contact.pk).count() + 1)
     started_at = factory.LazyFunction(timezone.now)
     outcome = factory.LazyFunction(lambda: outcome(NO_ANSWER))

@@ -110,7 +110,9 @@ def floor_view(now: datetime | None = None) -> list[FloorCampaign]:
         .order_by("name", "pk")
     )
     floor = {
-        c.pk: FloorCampaign(campaign=c, calling=calling_now(c, now, scheduling.calendar_for(c))) for c in campaigns
+        # The open/closed line reads the calendar alone: attempt rules only ever defer a contact with history.
+        c.pk: FloorCampaign(campaign=c, calling=calling_now(c, now, scheduling.calendar_for(c, attempt_rules=())))
+        for c in campaigns
     }
     for campaign_id, (personal, common) in _callbacks_waiting(list(floor), now).items():
         floor[campaign_id].personal_callbacks, floor[campaign_id].common_callbacks = personal, common

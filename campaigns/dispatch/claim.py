@@ -154,6 +154,13 @@ class _CampaignCache:
 
     def __init__(self):
         self._items: dict[int, tuple[Campaign, engine.Calendar]] = {}
+        self._catalog: engine.Catalog | None = None
+
+    def catalog(self) -> engine.Catalog:
+        """The outcome catalog attempt rules read (which outcomes connected), once per `claim_due` call."""
+        if self._catalog is None:
+            self._catalog = scheduling.catalog()
+        return self._catalog
 
     def get(self, campaign_id: int) -> tuple[Campaign, engine.Calendar]:
         if campaign_id not in self._items:
@@ -174,6 +181,23 @@ def _history(campaign: Campaign, contact_ids: list[int], now: datetime) -> dict[
     return records
 
 
+def _rule_histories(
+    by_campaign: dict[int, list[_Claimed]], now: datetime, cache: _CampaignCache
+) -> tuple[dict[int, scheduling.RuleHistory], engine.Catalog | None]:
+    """Rules 9 and 10 for the batch: the histories of the contacts whose campaign has attempt rules or a
+    repeat band, in one set of queries for the whole batch (see `scheduling.rule_histories_for`), and the
+    catalog that says which outcomes connected. ({}, None) when no campaign of the batch has either."""
+    contact_ids, window = [], timedelta(0)
+    for campaign_id, group in by_campaign.items():
+        _, calendar = cache.get(campaign_id)
+        if scheduling.needs_rule_history(calendar):
+            contact_ids.extend(row.contact_id for row in group)
+            window = max(window, calendar.history_window)
+    if not contact_ids:
+        return {}, None
+    return scheduling.rule_histories_for(contact_ids, now - window), cache.catalog()
+
+
 @dataclass
 class _Verdicts:
     ok: list[_Claimed] = field(default_factory=list)
@@ -183,15 +207,20 @@ class _Verdicts:
 
 
 def _recheck(rows: list[_Claimed], now: datetime, cache: _CampaignCache) -> _Verdicts:
-    """Rules 5 and 7 at claim time, in bulk: per campaign one calendar and one history query; the engine
-    is asked once per contact zone, and once more per contact that has attempts in the last days."""
+    """Rules 5, 7, 9 and 10 at claim time, in bulk: per campaign one calendar and one history query, and
+    for campaigns with attempt rules or a repeat band one set of history queries per batch; the engine is
+    asked once per contact zone, and once more per contact that has attempts (here or, for rules per number,
+    in other campaigns)."""
     verdicts = _Verdicts()
     by_campaign: dict[int, list[_Claimed]] = defaultdict(list)
     for row in rows:
         by_campaign[row.campaign_id].append(row)
+    rule_histories, rule_catalog = _rule_histories(by_campaign, now, cache)
     for campaign_id, group in by_campaign.items():
         campaign, calendar = cache.get(campaign_id)
         with_history = [r.contact_id for r in group if r.has_recent_attempts] if campaign.daily_attempts else []
+        if scheduling.needs_rule_history(calendar):
+            with_history = []  # rule_histories holds every attempt of these contacts
         history = _history(campaign, with_history, now) if with_history else {}
         by_zone: dict[str, bool] = {}
         for row in group:
@@ -199,9 +228,13 @@ def _recheck(rows: list[_Claimed], now: datetime, cache: _CampaignCache) -> _Ver
                 verdicts.cancel[f"contact is {row.contact_status}"].append(row.id)
                 continue
             zone = row.contact_zone or None
-            records = history.get(row.contact_id, ())
-            if records:
-                allowed = engine.is_allowed_at(calendar, now, records, zone)
+            records, number_records = history.get(row.contact_id, ()), ()
+            if row.contact_id in rule_histories:
+                records, number_records = rule_histories[row.contact_id]
+            if records or number_records:
+                allowed = engine.is_allowed_at(
+                    calendar, now, records, zone, number_history=number_records, catalog=rule_catalog
+                )
             else:
                 if row.contact_zone not in by_zone:
                     by_zone[row.contact_zone] = engine.is_allowed_at(calendar, now, (), zone)
@@ -209,7 +242,9 @@ def _recheck(rows: list[_Claimed], now: datetime, cache: _CampaignCache) -> _Ver
             if allowed:
                 verdicts.ok.append(row)
                 continue
-            nxt = engine.next_allowed_at(calendar, now, records, zone)
+            nxt = engine.next_allowed_at(
+                calendar, now, records, zone, number_history=number_records, catalog=rule_catalog
+            )
             if campaign.ends_at is not None and now > campaign.ends_at:
                 verdicts.close[engine.REASON_ENDED].append(row.id)
             elif nxt is None:

@@ -64,7 +64,8 @@ def calling_now(campaign: Campaign, now: datetime | None = None, calendar: Calen
     next opening when closed. Pass `calendar` when the caller already built it (else two queries, or none
     with prefetch_related("business_hours", "holidays")). The campaign's status (paused, ended) is not read."""
     now = now or timezone.now()
-    calendar = calendar or scheduling.calendar_for(campaign)
+    # Attempt rules never close a campaign to a contact without history: they are not read.
+    calendar = calendar or scheduling.calendar_for(campaign, attempt_rules=())
     if is_allowed_at(calendar, now, []):
         return CallingNow(zone=campaign.zone, is_open=True, until_at=_window_end(calendar, local(now, campaign.zone)))
     allowed = next_allowed_at(calendar, now, [])

@@ -9,6 +9,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from campaigns.models import BusinessHourWindow, Campaign, DialPlan, Holiday
+from campaigns.services import attempt_rules
+from campaigns.services.attempt_rules import RuleChange
 from strategies.models import Strategy
 
 
@@ -52,14 +54,26 @@ def save_campaign(
     business_strategy: Strategy | None,
     windows: list[tuple[int, int, int]],
     holidays: list[tuple[date, str]],
+    rule_changes: list[RuleChange] = (),
+    by=None,
 ) -> Campaign:
-    """Save a validated campaign with its dial plan, business hours (weekday, start, end) and holidays
-    (date, name), all in one transaction: the calendar is replaced, never merged."""
+    """Save a validated campaign with its dial plan, business hours (weekday, start, end), holidays
+    (date, name) and changes to its attempt rules (recorded as made `by` that user, as is a change of the
+    repeat band), all in one transaction: the calendar is replaced, never merged. Raises ValidationError
+    (nothing saved) when a rule is not valid."""
     with transaction.atomic():
         campaign.dial_plan = dial_plan_for(telephony_strategy, business_strategy)
         if campaign.pk is None and not campaign.lead_api_key:
             campaign.lead_api_key = generate_lead_api_key()
+        band_before = (
+            Campaign.objects.filter(pk=campaign.pk).values_list("avoid_repeat_hours", flat=True).first()
+            if campaign.pk
+            else 0
+        )
         campaign.save()
+        if band_before is not None and band_before != campaign.avoid_repeat_hours:
+            attempt_rules.record_avoid_repeat_change(campaign, band_before, campaign.avoid_repeat_hours, by=by)
+        attempt_rules.apply_rule_changes(campaign, list(rule_changes), by=by)
         campaign.business_hours.all().delete()
         BusinessHourWindow.objects.bulk_create(
             BusinessHourWindow(campaign=campaign, weekday=weekday, start_minute=start, end_minute=end)

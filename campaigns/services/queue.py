@@ -46,10 +46,14 @@ def queue_after_opening(
     if attempts is None:
         attempts = scheduling.attempt_records(contact, campaign)
     zone = scheduling.contact_zone(contact)
+    # Slots are at or after the opening, so the number's history from a window before it is enough.
+    number_records = scheduling.number_history(contact, campaign, calendar, min(opening_at, last_slot_at or opening_at))
     if last_slot_at is None:
-        due_at = first_queue_slot(calendar, opening_at, attempts, zone)
+        due_at = first_queue_slot(calendar, opening_at, attempts, zone, number_history=number_records)
     else:
-        due_at = next_queue_slot(calendar, last_slot_at, campaign.queue_spacing_seconds, attempts, zone)
+        due_at = next_queue_slot(
+            calendar, last_slot_at, campaign.queue_spacing_seconds, attempts, zone, number_history=number_records
+        )
     if due_at is None:
         return None, f"{explanation}; queue position {position}: no allowed calling time left", opening_at
     if due_at != engine_due_at:
@@ -80,8 +84,11 @@ def queue_lead(
             )
         arrived = local_label(now, campaign.zone)
         opening_at = None
-        if allowed.opening_at is None:
+        if allowed.opening_at is None and allowed.at <= now:
             due_at, explanation = allowed.at, f"Lead arrived {arrived}, inside allowed time: call now"
+        elif allowed.opening_at is None:
+            # Deferred inside open hours, e.g. by an attempt rule counting this number's calls elsewhere.
+            due_at, explanation = allowed.at, f"Lead arrived {arrived}, {allowed.explanation}"
         else:
             explanation = f"Lead arrived {arrived}, {allowed.explanation}"
             due_at, explanation, opening_at = queue_after_opening(

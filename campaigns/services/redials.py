@@ -96,11 +96,16 @@ def check_redial(*, campaign: Campaign, contact: Contact, due_at: datetime, now:
             f"{when} is not in the future; " + _next_allowed_phrase(allowed, campaign, now),
             allowed.at if allowed else None,
         )
-    allowed = scheduling.next_allowed_for(campaign, contact, due_at, calendar=calendar)
+    number_records = scheduling.number_history(contact, campaign, calendar, due_at)
+    allowed = scheduling.next_allowed_for(campaign, contact, due_at, calendar=calendar, number_records=number_records)
     if allowed is not None and allowed.at == due_at:
         return
     when = local_clock(due_at, campaign.zone, now)
-    why = " and ".join(allowed.reasons) if allowed is not None and allowed.reasons else "not allowed calling time"
+    # Each reason names its rule: "US Regulation F: 7 calls in 7 days reached", "outside business hours".
+    reasons = scheduling.not_allowed_because_for(
+        campaign, contact, due_at, calendar=calendar, number_records=number_records
+    )
+    why = " and ".join(reasons) if reasons else "not allowed calling time"
     raise RedialRefused(
         f"{when} is {why}; " + _next_allowed_phrase(allowed, campaign, now), allowed.at if allowed else None
     )

@@ -7,15 +7,26 @@ state change in `campaigns.services`.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime
 from typing import NamedTuple, TypeVar
 
-from django.db.models import Subquery
+from django.db import connection
+from django.db.models import Q, Subquery
 
-from campaigns.models import Attempt, BusinessHourWindow, Campaign, Contact, Holiday, SchedulingConfigVersion
+from campaigns.models import (
+    Attempt,
+    AttemptRule,
+    BusinessHourWindow,
+    Campaign,
+    Contact,
+    Holiday,
+    SchedulingConfigVersion,
+)
+from strategies import engine
 from strategies.durations import Delay
 from strategies.engine import (
+    SCOPE_NUMBER,
     AllowedTime,
     AttemptRecord,
     Calendar,
@@ -26,11 +37,12 @@ from strategies.engine import (
     decide,
     next_allowed_at,
 )
-from strategies.models import Strategy
+from strategies.models import CallResult, Outcome, Strategy
 from strategies.services import catalog_from_db, spec_from_strategy
 
 __all__ = [
     "attempt_records",
+    "attempt_rules_for",
     "cached_calendar",
     "calendar_for",
     "catalog",
@@ -40,7 +52,11 @@ __all__ = [
     "decide_for",
     "decide_from_history",
     "next_allowed_for",
+    "not_allowed_because_for",
+    "number_history",
+    "number_history_for",
     "strategy_spec",
+    "uses_number_history",
 ]
 
 # --------------------------------------------------------------------------------------------------
@@ -108,17 +124,38 @@ def catalog() -> Catalog:
     return _cached(config_token(), ("catalog",), catalog_from_db)
 
 
-def calendar_for(campaign: Campaign, business_hours=None, holidays=None) -> Calendar:
+def attempt_rules_for(campaign: Campaign | None) -> tuple[engine.AttemptRule, ...]:
+    """The organisation's required attempt rules, then the campaign's own (none when `campaign` is None or
+    unsaved), as the engine reads them (one query). A row that is not a valid rule (changed by hand in the
+    database) is skipped rather than stopping every call of the campaign."""
+    where = Q(campaign__isnull=True)
+    if campaign is not None and campaign.pk is not None:
+        where |= Q(campaign_id=campaign.pk)
+    required, own = [], []
+    for row in AttemptRule.objects.filter(where).order_by("id"):
+        try:
+            rule = row.to_engine()
+        except ValueError:
+            continue
+        (required if row.campaign_id is None else own).append(rule)
+    return tuple(required + own)
+
+
+def calendar_for(campaign: Campaign, business_hours=None, holidays=None, attempt_rules=None) -> Calendar:
     """The campaign's calendar for the engine.
 
-    `business_hours` (BusinessHourWindow rows) and `holidays` (Holiday rows or dates) may be passed when
-    the caller already has them; otherwise `campaign.business_hours.all()` and `campaign.holidays.all()`
-    are read, which use `prefetch_related("business_hours", "holidays")` when the caller prefetched.
+    `business_hours` (BusinessHourWindow rows), `holidays` (Holiday rows or dates) and `attempt_rules`
+    (engine AttemptRules: the required ones and the campaign's) may be passed when the caller already has
+    them; otherwise `campaign.business_hours.all()` and `campaign.holidays.all()` are read, which use
+    `prefetch_related("business_hours", "holidays")` when the caller prefetched, and the rules are read
+    with `attempt_rules_for`.
     """
     if business_hours is None:
         business_hours = campaign.business_hours.all()
     if holidays is None:
         holidays = campaign.holidays.all()
+    if attempt_rules is None:
+        attempt_rules = attempt_rules_for(campaign)
     week: list[list[Window]] = [[] for _ in range(7)]
     for row in sorted(business_hours, key=lambda r: (r.weekday, r.start_minute)):
         week[row.weekday].append(Window(row.start_minute, row.end_minute))
@@ -137,6 +174,8 @@ def calendar_for(campaign: Campaign, business_hours=None, holidays=None) -> Cale
         opening_delay=Delay(campaign.opening_delay_minutes, "m"),
         end_at=campaign.ends_at,
         start_at=campaign.starts_at,
+        attempt_rules=tuple(attempt_rules),
+        avoid_repeat=Delay(campaign.avoid_repeat_hours, "h"),
     )
 
 
@@ -144,17 +183,18 @@ def cached_calendar(campaign: Campaign, token: str | None) -> Calendar:
     """calendar_for(campaign) with the campaign's business hours and holidays cached under `token` (from
     config_token(), read in the caller's transaction); the campaign's own fields are the ones given."""
 
-    def build() -> tuple[tuple[HourWindow, ...], frozenset[date]]:
+    def build() -> tuple[tuple[HourWindow, ...], frozenset[date], tuple[engine.AttemptRule, ...]]:
         # order_by() drops the models' ordering by campaign, which joins the campaign table for nothing.
         hours = BusinessHourWindow.objects.filter(campaign_id=campaign.pk).order_by()
         holidays = Holiday.objects.filter(campaign_id=campaign.pk).order_by()
         return (
             tuple(HourWindow(*row) for row in hours.values_list("weekday", "start_minute", "end_minute")),
             frozenset(holidays.values_list("date", flat=True)),
+            attempt_rules_for(campaign),
         )
 
-    hours, holidays = _cached(token, ("calendar", campaign.pk), build)
-    return calendar_for(campaign, business_hours=hours, holidays=holidays)
+    hours, holidays, rules = _cached(token, ("calendar", campaign.pk), build)
+    return calendar_for(campaign, business_hours=hours, holidays=holidays, attempt_rules=rules)
 
 
 def strategy_spec(strategy: Strategy | None) -> StrategySpec | None:
@@ -207,12 +247,20 @@ def decide_for(attempt: Attempt, calendar: Calendar | None = None) -> Decision:
 
 
 def decide_from_history(
-    attempt: Attempt, history: Sequence[AttemptRecord], *, calendar: Calendar, token: str | None
+    attempt: Attempt,
+    history: Sequence[AttemptRecord],
+    *,
+    calendar: Calendar,
+    token: str | None,
+    number_records: Sequence[AttemptRecord] | None = None,
 ) -> Decision:
     """decide_for when the caller already holds the contact's attempt records up to and including
     `attempt` (oldest first), the campaign's calendar and a configuration token read in its transaction
-    (None reads the catalog and strategies from the database)."""
+    (None reads the catalog and strategies from the database). `number_records` are the number's attempts
+    in other campaigns (see `number_history`); None reads them when a rule needs them."""
     telephony, business = _dial_plan_specs(attempt.campaign, token)
+    if number_records is None:
+        number_records = number_history(attempt.contact, attempt.campaign, calendar, attempt.started_at)
     return decide(
         calendar,
         list(history),
@@ -220,18 +268,186 @@ def decide_from_history(
         telephony,
         business,
         contact_zone(attempt.contact),
+        number_history=number_records,
     )
 
 
 def next_allowed_for(
-    campaign: Campaign, contact: Contact, candidate_at: datetime, calendar: Calendar | None = None
+    campaign: Campaign,
+    contact: Contact,
+    candidate_at: datetime,
+    calendar: Calendar | None = None,
+    *,
+    number_records: Sequence[AttemptRecord] | None = None,
 ) -> AllowedTime | None:
-    """Rules 5-7 for this contact: the earliest allowed instant >= candidate_at (with the opening delay
-    when it had to move). Returns None when nothing is allowed: no window within 366 days, or after the
-    campaign's end."""
+    """Rules 5-7, 9 and 10 for this contact: the earliest allowed instant >= candidate_at (with the opening
+    delay when it had to move). `number_records` are as for decide_from_history (None reads them). Returns
+    None when nothing is allowed: no window within 366 days, or after the campaign's end."""
+    calendar = calendar or calendar_for(campaign)
+    if number_records is None:
+        number_records = number_history(contact, campaign, calendar, candidate_at)
     return next_allowed_at(
-        calendar or calendar_for(campaign),
+        calendar,
         candidate_at,
         attempt_records(contact, campaign),
         contact_zone(contact),
+        number_history=number_records,
+        catalog=catalog(),
     )
+
+
+def not_allowed_because_for(
+    campaign: Campaign,
+    contact: Contact,
+    instant: datetime,
+    calendar: Calendar | None = None,
+    *,
+    number_records: Sequence[AttemptRecord] | None = None,
+) -> tuple[str, ...]:
+    """Why this contact may not be called at `instant`, each reason naming its rule ("US Regulation F: 7
+    calls in 7 days reached", "outside business hours"); empty when it may."""
+    calendar = calendar or calendar_for(campaign)
+    if number_records is None:
+        number_records = number_history(contact, campaign, calendar, instant)
+    return engine.not_allowed_because(
+        calendar,
+        instant,
+        attempt_records(contact, campaign),
+        contact_zone(contact),
+        number_history=number_records,
+        catalog=catalog(),
+    )
+
+
+# --------------------------------------------------------------------------------------------------
+# The number's history in other campaigns (attempt rules with scope "number")
+
+
+def uses_number_history(calendar: Calendar) -> bool:
+    """Whether any of the calendar's attempt rules counts the number's attempts in other campaigns."""
+    return any(rule.scope == SCOPE_NUMBER for rule in calendar.attempt_rules)
+
+
+def number_history_for(phones: Iterable[str], since: datetime) -> dict[str, list[tuple[int, AttemptRecord]]]:
+    """Every attempt to these phone numbers that started at or after `since`, in any campaign, oldest
+    first, by phone: (campaign id, record). One query, over the attempt's (phone, started_at) index."""
+    wanted = sorted({phone for phone in phones if phone})
+    if not wanted:
+        return {}
+    rows = (
+        Attempt.objects.filter(phone__in=wanted, started_at__gte=since)
+        .order_by("started_at", "id")
+        .values_list("phone", "campaign_id", "started_at", "outcome__code", "call_result__code", "duration_seconds")
+    )
+    by_phone: dict[str, list[tuple[int, AttemptRecord]]] = {}
+    for phone, campaign_id, started_at, outcome, result, duration in rows:
+        by_phone.setdefault(phone, []).append((campaign_id, AttemptRecord(started_at, outcome, result, duration)))
+    return by_phone
+
+
+def other_campaigns(history: Sequence[tuple[int, AttemptRecord]], campaign_id: int) -> list[AttemptRecord]:
+    """The records of `number_history_for` made in campaigns other than `campaign_id` (the contact's own
+    attempts reach the engine as its attempts)."""
+    return [record for other_id, record in history if other_id != campaign_id]
+
+
+def number_history(
+    contact: Contact, campaign: Campaign, calendar: Calendar, first_instant: datetime
+) -> list[AttemptRecord]:
+    """The attempts to the contact's number in other campaigns that attempt rules may count at
+    `first_instant` or later (those started within the calendar's history window before it); no query
+    and an empty list when no rule has scope "number"."""
+    if not uses_number_history(calendar):
+        return []
+    since = first_instant - calendar.history_window
+    return other_campaigns(number_history_for([contact.phone], since).get(contact.phone, []), campaign.pk)
+
+
+class RuleHistory(NamedTuple):
+    """What attempt rules and the repeat band read for one contact: its attempts in its campaign (oldest
+    first, all of them: the repeat band follows the latest however old) and its number's attempts in other
+    campaigns since the batch's `since`."""
+
+    own: list[AttemptRecord]
+    number: list[AttemptRecord]
+
+
+def needs_rule_history(calendar: Calendar) -> bool:
+    """Whether the calendar has attempt rules or a repeat band, which read the contact's older attempts."""
+    return bool(calendar.attempt_rules) or not calendar.avoid_repeat.is_zero
+
+
+def rule_histories_for(contact_ids: Iterable[int], since: datetime) -> dict[int, RuleHistory]:
+    """RuleHistory by contact id for a batch of contacts, whatever the batch's size in one query on
+    PostgreSQL (the contacts' own attempts and every attempt to their numbers in other campaigns since
+    `since`, over the (contact, started_at) and (phone, started_at) indexes) and three elsewhere. A contact
+    id that no longer exists is left out."""
+    ids = sorted(set(contact_ids))
+    if not ids:
+        return {}
+    if connection.vendor == "postgresql":
+        return _rule_histories_pg(ids, since)
+    contacts = {
+        pk: (campaign_id, phone)
+        for pk, campaign_id, phone in Contact.objects.filter(id__in=ids).values_list("id", "campaign_id", "phone")
+    }
+    own: dict[int, list[AttemptRecord]] = {pk: [] for pk in contacts}
+    rows = (
+        Attempt.objects.filter(contact_id__in=ids)
+        .order_by("contact_id", "number")
+        .values_list("contact_id", "started_at", "outcome__code", "call_result__code", "duration_seconds")
+    )
+    for contact_id, started_at, outcome, result, duration in rows:
+        own[contact_id].append(AttemptRecord(started_at, outcome, result, duration))
+    numbers = number_history_for((phone for _, phone in contacts.values()), since)
+    return {
+        pk: RuleHistory(own[pk], other_campaigns(numbers.get(phone, ()), campaign_id))
+        for pk, (campaign_id, phone) in contacts.items()
+    }
+
+
+# Table names come from the models, never from input; values are bound parameters. The ids travel as one
+# array parameter: a 500-item IN list costs more to build and parse than the query costs to run.
+_RULE_HISTORIES_PG = f"""
+WITH batch AS MATERIALIZED (
+    SELECT id, campaign_id, phone FROM {Contact._meta.db_table} WHERE id = ANY(%(ids)s)
+)
+SELECT b.id, true AS own, a.number, a.started_at, o.code, r.code, a.duration_seconds
+FROM batch b
+JOIN {Attempt._meta.db_table} a ON a.contact_id = b.id
+JOIN {Outcome._meta.db_table} o ON o.id = a.outcome_id
+LEFT JOIN {CallResult._meta.db_table} r ON r.id = a.call_result_id
+UNION ALL
+SELECT b.id, false, 0, a.started_at, o.code, r.code, a.duration_seconds
+FROM batch b
+JOIN {Attempt._meta.db_table} a ON a.phone = b.phone AND a.started_at >= %(since)s AND a.campaign_id <> b.campaign_id
+JOIN {Outcome._meta.db_table} o ON o.id = a.outcome_id
+LEFT JOIN {CallResult._meta.db_table} r ON r.id = a.call_result_id
+UNION ALL
+SELECT b.id, NULL, 0, NULL, NULL, NULL, NULL FROM batch b
+"""  # noqa: S608
+
+
+def _rule_histories_pg(ids: list[int], since: datetime) -> dict[int, RuleHistory]:
+    with connection.cursor() as cursor:
+        cursor.execute(_RULE_HISTORIES_PG, {"ids": ids, "since": since})
+        rows = cursor.fetchall()
+    own: dict[int, list[tuple[int, AttemptRecord]]] = {}
+    number: dict[int, list[AttemptRecord]] = {}
+    for contact_id, is_own, attempt_number, started_at, outcome, result, duration in rows:
+        if is_own is None:  # the contact's own row: it exists, even without attempts
+            own.setdefault(contact_id, [])
+            number.setdefault(contact_id, [])
+            continue
+        record = AttemptRecord(started_at, outcome, result, duration)
+        if is_own:
+            own.setdefault(contact_id, []).append((attempt_number, record))
+        else:
+            number.setdefault(contact_id, []).append(record)
+    return {
+        pk: RuleHistory(
+            [record for _, record in sorted(own[pk], key=lambda pair: pair[0])],
+            sorted(number.get(pk, ()), key=lambda record: record.at),
+        )
+        for pk in own
+    }

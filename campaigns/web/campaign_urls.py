@@ -1,10 +1,15 @@
 from django.urls import path
 
 from campaigns.web import campaign_views as views
+from campaigns.web import rule_views
 
 urlpatterns = [
     path("", views.campaign_list, name="list"),
     path("new/", views.campaign_create, name="create"),
+    path("rules/", rule_views.organisation_rules, name="required_rules"),
+    path("rules/presets/<slug:slug>/", rule_views.organisation_rules_preset, name="required_rules_preset"),
+    path("<int:pk>/rules/", rule_views.campaign_rules, name="rules"),
+    path("<int:pk>/rules/presets/<slug:slug>/", rule_views.campaign_rules_preset, name="rules_preset"),
     path("<int:pk>/", views.campaign_detail, name="detail"),
     path("<int:pk>/edit/", views.campaign_edit, name="edit"),
     path("<int:pk>/calling-now/", views.calling_now, name="calling_now"),

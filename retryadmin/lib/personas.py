@@ -29,6 +29,9 @@ PERSONA_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "campaigns.attempt": _VIEW,
         "campaigns.redialrequest": ("add", "change", "view"),
         "campaigns.campaign:view_report": (),
+        "campaigns.attemptrule": _ALL,
+        "campaigns.attemptrule:manage_required_rules": (),
+        "campaigns.attemptrulechange": _VIEW,
         "wrapup.agentsession": _VIEW,
     },
     SALES_MANAGER: {
@@ -39,6 +42,8 @@ PERSONA_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "campaigns.attempt": _VIEW,
         "campaigns.redialrequest": _VIEW,
         "campaigns.campaign:view_report": (),
+        "campaigns.attemptrule": _VIEW,
+        "campaigns.attemptrulechange": _VIEW,
         "wrapup.agentsession": _VIEW,
     },
     SUPERVISOR: {
@@ -54,6 +59,9 @@ PERSONA_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         # Unmapped dialer statuses wait in the webhook events for a supervisor to map and re-process.
         "campaigns.webhookevent": _VIEW,
         "campaigns.campaign:view_report": (),
+        # A campaign's own attempt rules (compliance on the floor); the organisation's required ones stay locked.
+        "campaigns.attemptrule": _ALL,
+        "campaigns.attemptrulechange": _VIEW,
         "wrapup.agentsession": _VIEW,
     },
     AGENT: {

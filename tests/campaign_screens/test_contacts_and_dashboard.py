@@ -196,7 +196,8 @@ def test_dashboard_numbers_and_bounded_queries(client, campaign, campaign_manage
         if i >= 25:
             RedialRequest.objects.create(contact=contact, campaign=campaign, due_at=now - dt.timedelta(hours=1))
     client.force_login(campaign_manager)
-    with django_assert_max_num_queries(14):
+    # 15: the attempt rules in force (required and the campaign's own) are one more query.
+    with django_assert_max_num_queries(15):
         response = client.get(reverse("campaigns:detail", args=[campaign.pk]))
     dashboard = response.context["dashboard"]
     assert dashboard.contact_total == 30

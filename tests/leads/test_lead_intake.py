@@ -215,6 +215,32 @@ def test_queue_view_lists_the_next_opening_with_each_planned_time(client, campai
     assert client.get(f"/campaigns/queue/{campaign.pk}/").status_code == 403
 
 
+def test_a_lead_whose_number_a_rule_forbids_now_waits_naming_the_rule(client, campaign):
+    from campaigns.models import Attempt, Campaign
+    from campaigns.services import attempt_rules
+    from strategies.models import Outcome
+
+    attempt_rules.add_preset(campaign, "florida_3_in_24h", by=None)
+    elsewhere = Campaign.objects.create(name="Elsewhere", zone="Europe/London", max_attempts=5)
+    called = Contact.objects.create(campaign=elsewhere, phone="+442079460961")
+    arrived = datetime(2026, 11, 24, 11, 0, tzinfo=LONDON)  # a Tuesday
+    for number, hours_ago in enumerate((3, 2, 1), start=1):
+        Attempt.objects.create(
+            contact=called,
+            campaign=elsewhere,
+            number=number,
+            started_at=arrived - timedelta(hours=hours_ago),
+            outcome=Outcome.objects.get(code="sip.customer_no_answer"),
+        )
+    with at(datetime(2026, 11, 24, 11, 0)):
+        response = post(client, {"name": "Ada", "phone": "+442079460961"})
+    assert response.status_code == 201, response.content
+    request = RedialRequest.objects.get(pk=response.json()["redial_request_id"])
+    # Three calls since 08:00: the first leaves the 24 hours at 08:00 on Wednesday, before opening at 09:00.
+    assert request.due_at == datetime(2026, 11, 25, 9, 10, tzinfo=LONDON)
+    assert "Florida: 3 calls in 24 hours reached" in request.explanation
+
+
 def test_queue_overview_counts_who_waits_and_names_the_next_opening(client, campaign, supervisor):
     for n in range(3):
         with at(datetime(2026, 11, 24, 22, 0) + timedelta(minutes=n)):

@@ -32,8 +32,9 @@ ANSWERED = "sip.call_answered"
 # read the history, SAVEPOINT + INSERT attempt + RELEASE, store the decision, cancel open requests, INSERT
 # the request, mark the contact scheduled, RELEASE.
 RECORD_WITH_RETRY_QUERIES = 12
-# The same with a cold cache: outcomes, call results, the strategy's rules, business hours and holidays.
-COLD_CACHE_EXTRA_QUERIES = 5
+# The same with a cold cache: outcomes, call results, the strategy's rules, business hours, holidays and the
+# attempt rules in force (required and the campaign's).
+COLD_CACHE_EXTRA_QUERIES = 6
 
 
 def record(campaign, contact, code=NO_ANSWER, call_id="", at=TUESDAY_TEN):

@@ -241,12 +241,14 @@ def test_opening_delay_applies_only_when_moved():
     assert kept.next_attempt_at == ist(23, 11) and not kept.moved_to_opening
 
 
-def test_opening_delay_that_leaves_allowed_time_takes_the_next_opening():
+def test_opening_delay_that_leaves_allowed_time_keeps_the_opening():
+    # Settled rule 6: when opening + delay is not allowed, the attempt is at the opening itself.
     hours = ((Window(540, 545), Window(600, 700)),) * 7
     cal = Calendar("Asia/Kolkata", hours, 5, opening_delay=Delay(10, "m"))
     decision = decide(cal, [attempt(ist(23, 7))], CATALOG, TELEPHONY)
-    assert decision.next_attempt_at == ist(23, 10, 10)
-    assert decision.opening_at == ist(23, 10)
+    assert decision.next_attempt_at == ist(23, 9)
+    assert decision.opening_at == ist(23, 9) and decision.moved_to_opening
+    assert decision.explanation.endswith("(+10m opening delay = 09:10 is outside business hours: at the opening)")
 
 
 def test_contact_window_is_read_in_the_contact_zone():
@@ -378,5 +380,6 @@ def test_inputs_are_validated_and_frozen():
         "no_rule",
         "no_calling_window",
         "campaign_ended",
+        "do_not_call",
     }
     assert Decision(None, "no_rule", "").is_retry is False

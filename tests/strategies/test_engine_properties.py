@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from strategies.durations import Delay
+from strategies.durations import Delay, add_delay
 from strategies.engine import (
     STRATEGY_TELEPHONY,
     AttemptRecord,
@@ -144,11 +144,9 @@ def test_next_allowed_at_is_allowed_not_early_and_within_limits(calendar, candid
     attempts = build_history(candidate, offsets)
     allowed = next_allowed_at(calendar, candidate, attempts, contact_zone)
     if allowed is None:
-        if calendar.end_at is None or calendar.end_at >= candidate + timedelta(days=2):
-            horizon = candidate + timedelta(days=2)
-            first = first_allowed_by_scan(calendar, candidate, horizon, attempts, contact_zone)
-            # Nothing allowed soon, or the opening delay would push it past the campaign's end.
-            assert first is None or calendar.end_at is not None or not calendar.opening_delay.is_zero
+        first = first_allowed_by_scan(calendar, candidate, candidate + timedelta(days=2), attempts, contact_zone)
+        # Nothing allowed soon, or only after the campaign's end (the opening delay never loses an opening).
+        assert first is None or (calendar.end_at is not None and first > calendar.end_at)
         return
     at = allowed.at
     assert at.tzinfo is UTC
@@ -161,7 +159,12 @@ def test_next_allowed_at_is_allowed_not_early_and_within_limits(calendar, candid
     if allowed.moved_to_opening:
         assert not oracle_allowed(calendar, candidate, attempts, contact_zone)
         assert allowed.opening_at >= candidate
-        assert at >= allowed.opening_at + timedelta(seconds=calendar.opening_delay.nominal_seconds)
+        # Rule 6: the opening plus the delay when that is allowed, else the opening itself.
+        with_delay = add_delay(allowed.opening_at, calendar.opening_delay, ZoneInfo(calendar.zone))
+        delay_allowed = oracle_allowed(calendar, with_delay, attempts, contact_zone) and (
+            calendar.end_at is None or with_delay <= calendar.end_at
+        )
+        assert at == (with_delay if delay_allowed else allowed.opening_at)
     else:
         assert at == candidate
 

@@ -28,6 +28,14 @@ def test_the_first_slot_is_the_opening_plus_the_opening_delay():
     assert plan_queue_slot(calendar(), at(1, 9), 1, 30) == at(1, 9, 10)
 
 
+def test_an_opening_delay_longer_than_the_window_keeps_the_first_slot_at_the_opening():
+    # Rule 6 (settled): the delay never pushes an attempt out of the window it opens.
+    short_day = tuple((Window(9 * 60, 9 * 60 + 5),) if day < 5 else () for day in range(7))
+    cal = calendar(short_day)
+    assert plan_queue_slot(cal, at(1, 9), 1, 60) == at(1, 9)
+    assert plan_queue_slot(cal, at(1, 9), 2, 60) == at(1, 9, 1)
+
+
 def test_the_kth_slot_is_spaced_k_minus_one_times():
     assert plan_queue_slot(calendar(), at(1, 9), 3, 30) == at(1, 9, 11)
     assert plan_queue_slot(calendar(), at(1, 9), 500, 30) == at(1, 9, 10) + timedelta(seconds=499 * 30)

@@ -33,9 +33,9 @@ def allocate_next_call(agent, *, now: datetime | None = None) -> Contact | None:
 
     Order: the agent's own due personal redials, then due common ones, then fresh contacts (pending,
     never attempted); oldest due first in each. A contact another agent holds, one outside allowed time
-    now (business hours, holidays, contact window, daily limit) and one already claimed by someone
-    else are skipped. Returns the contact, or None when the agent is not ready, the campaign is not an
-    active agent-first one, or nothing may be called now.
+    now (business hours, holidays, contact window, daily limit, attempt rules, repeat band) and one
+    already claimed by someone else are skipped. Returns the contact, or None when the agent is not
+    ready, the campaign is not an active agent-first one, or nothing may be called now.
     """
     now = now or timezone.now()
     # Overdue personal redials past their campaign's grace become common before anyone looks.
@@ -70,6 +70,7 @@ class _Picker:
     def __init__(self, campaign: Campaign, agent, now: datetime):
         self.campaign, self.agent, self.now = campaign, agent, now
         self.calendar = scheduling.calendar_for(campaign)
+        self.catalog = scheduling.catalog()
         self.allowed_by_zone: dict[str, bool] = {}
         self.skip_locked = connection.features.has_select_for_update_skip_locked
 
@@ -112,9 +113,13 @@ class _Picker:
     def _is_allowed_now(self, contact: Contact) -> bool:
         zone = scheduling.contact_zone(contact)
         records = scheduling.attempt_records(contact, self.campaign)
-        if records:
-            return engine.is_allowed_at(self.calendar, self.now, records, zone)
-        # Contacts without history differ only by zone: ask the engine once per zone.
+        # Attempt rules per number also count this number's calls in other campaigns (rule 9).
+        number_records = scheduling.number_history(contact, self.campaign, self.calendar, self.now)
+        if records or number_records:
+            return engine.is_allowed_at(
+                self.calendar, self.now, records, zone, number_history=number_records, catalog=self.catalog
+            )
+        # Contacts without history anywhere differ only by zone: ask the engine once per zone.
         if zone not in self.allowed_by_zone:
             self.allowed_by_zone[zone] = engine.is_allowed_at(self.calendar, self.now, (), zone)
         return self.allowed_by_zone[zone]
