@@ -81,6 +81,8 @@ class World:
 
         def value(param: re.Match) -> str:
             name = param.group(1)
+            if name == "slug":
+                return "us_reg_f_7_in_7"
             if name in ("object_id", "id"):
                 return str(self.values[model_key])
             if text.startswith("strategies/"):
