@@ -206,12 +206,26 @@ def decide_for(attempt: Attempt, calendar: Calendar | None = None) -> Decision:
     )
 
 
+# Rule 1's reason when the number is on a do-not-call list (rule 8); the engine names it REASON_DO_NOT_CALL.
+REASON_DO_NOT_CALL = "do_not_call"
+
+
 def decide_from_history(
-    attempt: Attempt, history: Sequence[AttemptRecord], *, calendar: Calendar, token: str | None
+    attempt: Attempt,
+    history: Sequence[AttemptRecord],
+    *,
+    calendar: Calendar,
+    token: str | None,
+    do_not_call: bool = False,
 ) -> Decision:
     """decide_for when the caller already holds the contact's attempt records up to and including
     `attempt` (oldest first), the campaign's calendar and a configuration token read in its transaction
-    (None reads the catalog and strategies from the database)."""
+    (None reads the catalog and strategies from the database). `do_not_call`: the contact's number is on
+    a do-not-call list for the campaign (rule 8), which rule 1 checks before anything else."""
+    if do_not_call:
+        # Rule 1's first check. The engine on this branch has no do_not_call input yet; when it has,
+        # this becomes decide(..., do_not_call=do_not_call) and the engine says it.
+        return Decision(None, REASON_DO_NOT_CALL, "the number is on a do-not-call list: no retry", attempt=len(history))
     telephony, business = _dial_plan_specs(attempt.campaign, token)
     return decide(
         calendar,

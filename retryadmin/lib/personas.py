@@ -29,6 +29,10 @@ PERSONA_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "campaigns.attempt": _VIEW,
         "campaigns.redialrequest": ("add", "change", "view"),
         "campaigns.campaign:view_report": (),
+        "campaigns.donotcalllist": _VIEW,
+        "campaigns.donotcallentry": ("add", "delete", "view"),
+        "campaigns.donotcallremoval": _VIEW,
+        "campaigns.donotcallimport": ("add", "view"),
         "wrapup.agentsession": _VIEW,
     },
     SALES_MANAGER: {
@@ -39,6 +43,10 @@ PERSONA_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "campaigns.attempt": _VIEW,
         "campaigns.redialrequest": _VIEW,
         "campaigns.campaign:view_report": (),
+        "campaigns.donotcalllist": _VIEW,
+        "campaigns.donotcallentry": _VIEW,
+        "campaigns.donotcallremoval": _VIEW,
+        "campaigns.donotcallimport": _VIEW,
         "wrapup.agentsession": _VIEW,
     },
     SUPERVISOR: {
@@ -54,6 +62,10 @@ PERSONA_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         # Unmapped dialer statuses wait in the webhook events for a supervisor to map and re-process.
         "campaigns.webhookevent": _VIEW,
         "campaigns.campaign:view_report": (),
+        "campaigns.donotcalllist": _VIEW,
+        "campaigns.donotcallentry": ("add", "delete", "view"),
+        "campaigns.donotcallremoval": _VIEW,
+        "campaigns.donotcallimport": ("add", "view"),
         "wrapup.agentsession": _VIEW,
     },
     AGENT: {
