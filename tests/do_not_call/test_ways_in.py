@@ -264,3 +264,41 @@ def test_a_list_import_whose_worker_died_is_failed_by_the_sweep_keeping_what_it_
     fresh.refresh_from_db()
     assert job.status == DoNotCallImport.FAILED and "after 40 of 100 rows; 40 numbers were listed" in job.message
     assert fresh.status == DoNotCallImport.RUNNING
+
+
+def test_a_list_import_stopped_by_the_sweep_mid_file_writes_nothing_more(supervisor, settings, monkeypatch):
+    from campaigns.imports import do_not_call as dnc_import
+
+    monkeypatch.setattr(dnc_import, "CHUNK_ROWS", 10)
+    listing = do_not_call.organisation_list()
+    upload = csv_file([(f"+4420794{i:05d}",) for i in range(95)])
+    inspection = dnc_import.inspect_dnc_csv(upload, name="list.csv")
+    job = dnc_import.create_dnc_import(do_not_call_list=listing, upload=upload, by=supervisor, inspection=inspection)
+    DoNotCallImport.objects.filter(pk=job.pk).update(confirmed_at=timezone.now())
+    saves = {"n": 0}
+    real_save = dnc_import._Counters.save
+
+    def save_then_sweep(self, **extra):
+        saves["n"] += 1
+        saved = real_save(self, **extra)
+        if saves["n"] == 2:  # the stall sweep fails the job once its second chunk is written
+            DoNotCallImport.objects.filter(pk=self.job.pk).update(status=DoNotCallImport.FAILED, message="swept")
+        return saved
+
+    monkeypatch.setattr(dnc_import._Counters, "save", save_then_sweep)
+    finished = dnc_import.run_dnc_import(job.pk)
+    assert finished.status == DoNotCallImport.FAILED and finished.message == "swept"
+    assert finished.imported_rows == 20 and DoNotCallEntry.objects.count() == 20
+
+
+def test_a_list_import_of_broken_csv_stops_with_the_line(supervisor):
+    from campaigns.imports import do_not_call as dnc_import
+
+    listing = do_not_call.organisation_list()
+    good = csv_file([("+442079460601",)])
+    inspection = dnc_import.inspect_dnc_csv(good, name="list.csv")
+    job = dnc_import.create_dnc_import(do_not_call_list=listing, upload=good, by=supervisor, inspection=inspection)
+    job.file.save("broken.csv", SimpleUploadedFile("broken.csv", b'phone\n+442079460601\n"+44207946\n'), save=True)
+    DoNotCallImport.objects.filter(pk=job.pk).update(confirmed_at=timezone.now())
+    finished = dnc_import.run_dnc_import(job.pk)
+    assert finished.status == DoNotCallImport.FAILED and "not valid CSV" in finished.message
