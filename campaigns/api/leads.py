@@ -164,7 +164,7 @@ def intake_lead(campaign: Campaign, fields: LeadBody, payload: dict) -> tuple[Le
             if do_not_call.is_listed(campaign.pk, contact.phone):
                 # Rule 8: the lead is kept (and answered), never called.
                 request = None
-                Contact.objects.filter(pk=contact.pk, status__in=(Contact.PENDING, Contact.SCHEDULED)).update(
+                Contact.objects.filter(pk=contact.pk, status__in=do_not_call.STOPPABLE_CONTACT_STATUSES).update(
                     status=Contact.DO_NOT_CALL, status_reason=do_not_call.REASON_DO_NOT_CALL, updated_at=timezone.now()
                 )
             else:

@@ -238,9 +238,9 @@ def _apply_verdicts(verdicts: _Verdicts, now: datetime, result: ClaimResult) -> 
         )
     if verdicts.listed_contacts:
         # Their contacts are closed too, or they would sit "scheduled" with nothing to call them.
-        Contact.objects.filter(id__in=verdicts.listed_contacts, status__in=(Contact.PENDING, Contact.SCHEDULED)).update(
-            status=Contact.DO_NOT_CALL, status_reason=do_not_call.REASON_DO_NOT_CALL, updated_at=now
-        )
+        Contact.objects.filter(
+            id__in=verdicts.listed_contacts, status__in=do_not_call.STOPPABLE_CONTACT_STATUSES
+        ).update(status=Contact.DO_NOT_CALL, status_reason=do_not_call.REASON_DO_NOT_CALL, updated_at=now)
     for reason, ids in verdicts.close.items():
         result.closed += RedialRequest.objects.filter(id__in=ids).close(
             RedialRequest.EXPIRED, reason, now, unclaim=True, undo_dispatch=True

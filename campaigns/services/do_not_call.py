@@ -31,6 +31,9 @@ CALL_RESULT_CODE = "do_not_call"
 # Requests a new listing cancels at once; a `dialing` one is already in a call (or an agent's hands).
 CANCELLABLE_REQUEST_STATUSES = (RedialRequest.SCHEDULED, RedialRequest.CLAIMED, RedialRequest.READY)
 
+# Contacts a new listing closes at once (do_not_call); one in a call or wrap-up is closed when it ends.
+STOPPABLE_CONTACT_STATUSES = (Contact.PENDING, Contact.SCHEDULED, Contact.IDLE)
+
 REASON_MAX = DoNotCallEntry._meta.get_field("reason").max_length
 
 _E164 = re.compile(r"\+[1-9]\d{6,14}")
@@ -285,7 +288,7 @@ def stop_listed_contacts(do_not_call_list: DoNotCallList, phones, now: datetime 
         lease_expires_at=None,
         updated_at=now,
     )
-    Contact.objects.filter(reach, phone__in=phones, status__in=(Contact.PENDING, Contact.SCHEDULED)).update(
+    Contact.objects.filter(reach, phone__in=phones, status__in=STOPPABLE_CONTACT_STATUSES).update(
         status=Contact.DO_NOT_CALL, status_reason=REASON_DO_NOT_CALL, updated_at=now
     )
     return cancelled
@@ -309,7 +312,7 @@ def stop_all_listed(do_not_call_list: DoNotCallList, now: datetime | None = None
             updated_at=now,
         )
     )
-    Contact.objects.filter(reach, status__in=(Contact.PENDING, Contact.SCHEDULED)).filter(
+    Contact.objects.filter(reach, status__in=STOPPABLE_CONTACT_STATUSES).filter(
         Exists(on_list.filter(phone=OuterRef("phone")))
     ).update(status=Contact.DO_NOT_CALL, status_reason=REASON_DO_NOT_CALL, updated_at=now)
     return cancelled

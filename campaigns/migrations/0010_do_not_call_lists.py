@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('campaigns', '0008_importjob_progress_at'),
+        ('campaigns', '0009_contact_status_idle'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

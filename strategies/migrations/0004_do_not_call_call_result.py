@@ -26,6 +26,6 @@ def unload_do_not_call(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("strategies", "0002_load_catalog")]
+    dependencies = [("strategies", "0003_outcome_category_labels")]
 
     operations = [migrations.RunPython(load_do_not_call, unload_do_not_call)]
