@@ -18,8 +18,13 @@ presets), so each claim batch also reads the contacts' histories and their numbe
 campaign (one indexed query per batch); --history adds one unanswered call two hours ago to each due
 number in another campaign, so every claimed row is also re-checked by the engine with that history.
 
+With --dnc-numbers M --dnc-listed K, an organisation do-not-call list of M numbers (plus K numbers of due
+requests) is seeded first: the project's path then cancels those K at the claim's re-check (one query per
+batch), and the raw loop still claims everything.
+
 The published messages are purged afterwards. Last line JSON:
-{"due": N, "per_second": X, "raw_sql_per_second": Y, "ratio": X/Y, "rules": bool, "history": bool}.
+{"due": N, "per_second": X, "raw_sql_per_second": Y, "ratio": X/Y, "rules": bool, "history": bool,
+"dnc_numbers": M+K, "dnc_listed_due": K}.
 """
 
 import argparse
@@ -132,6 +137,34 @@ def seed_history_elsewhere(campaign_id: int, due: int) -> None:
     print(f"history: {due} numbers called once elsewhere two hours ago")
 
 
+def seed_do_not_call(numbers: int, listed_due: int) -> int:
+    """An organisation do-not-call list of `numbers` numbers none of the contacts has, plus the numbers of
+    `listed_due` due requests' contacts (which the claim must cancel). Returns how many due are listed."""
+    from django.db import connection
+
+    from campaigns.models import DoNotCallEntry, RedialRequest
+    from campaigns.services import do_not_call
+
+    listing = do_not_call.organisation_list()
+    entries, requests = DoNotCallEntry._meta.db_table, RedialRequest._meta.db_table
+    with connection.cursor() as cur:
+        cur.execute(
+            f"""INSERT INTO {entries} (list_id, phone, source, reason, added_at)
+                SELECT %s, '+4478' || lpad(g::text, 8, '0'), 'import', '', now() FROM generate_series(1, %s) g""",
+            [listing.pk, numbers],
+        )
+        cur.execute(
+            f"""INSERT INTO {entries} (list_id, phone, source, reason, added_at)
+                SELECT %s, c.phone, 'import', '', now()
+                FROM {requests} r JOIN campaigns_contact c ON c.id = r.contact_id
+                WHERE r.status = 'scheduled' AND r.due_at <= now() ORDER BY r.id LIMIT %s""",
+            [listing.pk, listed_due],
+        )
+        listed = cur.rowcount
+        cur.execute(f"VACUUM ANALYZE {entries}")
+    return listed
+
+
 def vacuum():
     from django.db import connection
 
@@ -206,13 +239,18 @@ def main():
     parser.add_argument("--batch", type=int, default=500)
     parser.add_argument("--rules", action="store_true", help="two attempt rules per number on the campaign")
     parser.add_argument("--history", action="store_true", help="with --rules: each due number called elsewhere")
+    parser.add_argument(
+        "--dnc-numbers", type=int, default=0, help="numbers on the organisation's do-not-call list (rule 8)"
+    )
+    parser.add_argument("--dnc-listed", type=int, default=0, help="due requests whose number is also listed")
     args = parser.parse_args()
     if args.history and not args.rules:
         sys.exit("--history needs --rules")
     if not os.environ.get("REDIS_URL"):
         sys.exit("REDIS_URL must point at a Redis database for the broker (e.g. redis://127.0.0.1:6379/5)")
 
-    use_scratch_database(SCRATCH_DB)
+    # Its own scratch database: a plain run elsewhere on the same server must not be dropped under it.
+    use_scratch_database(SCRATCH_DB + ("_dnc" if args.dnc_numbers or args.dnc_listed else ""))
     setup_django()
     t0 = time.perf_counter()
     campaign_id = seed(args.due, args.future)
@@ -221,6 +259,12 @@ def main():
     if args.history:
         seed_history_elsewhere(campaign_id, args.due)
     print(f"seeded {args.due} due among {args.future} future requests in {time.perf_counter() - t0:.1f}s")
+    listed = 0
+    if args.dnc_numbers or args.dnc_listed:
+        t0 = time.perf_counter()
+        listed = seed_do_not_call(args.dnc_numbers, args.dnc_listed)
+        seconds = time.perf_counter() - t0
+        print(f"do-not-call list: {args.dnc_numbers + listed} numbers, {listed} of them due, in {seconds:.1f}s")
     purge_broker()
 
     from campaigns.dispatch import claim
@@ -235,8 +279,11 @@ def main():
         f"project claim_due: claimed {result.claimed}, published {published} in {messages} messages,"
         f" {result.batches} batches, {elapsed:.2f}s -> {per_second:,.0f}/s"
     )
-    if result.claimed != args.due or published != args.due:
-        sys.exit(f"expected {args.due} claimed and published, got {result.claimed} and {published}")
+    if result.claimed != args.due or published != args.due - listed or result.cancelled != listed:
+        sys.exit(
+            f"expected {args.due} claimed, {args.due - listed} published and {listed} cancelled, got"
+            f" {result.claimed}, {published} and {result.cancelled}"
+        )
 
     reset_claims()
     warm_cache()
@@ -249,6 +296,8 @@ def main():
         json.dumps(
             {
                 "due": args.due,
+                "dnc_numbers": args.dnc_numbers + listed,
+                "dnc_listed_due": listed,
                 "per_second": round(per_second),
                 "raw_sql_per_second": round(raw_per_second),
                 "ratio": round(per_second / raw_per_second, 3),

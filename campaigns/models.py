@@ -4,6 +4,7 @@ Instants are stored in UTC; every campaign and contact keeps an IANA zone name, 
 engine in `strategies.engine` reads local wall-clock time through it.
 """
 
+import builtins
 import zoneinfo
 
 import phonenumbers
@@ -554,8 +555,16 @@ class ImportJob(models.Model):
         DONE = "done", "Done"
         FAILED = "failed", "Failed"
 
+    class ListedHandling(models.TextChoices):
+        """What the import does with a row whose number is on a do-not-call list (rule 8)."""
+
+        SKIP = "skip", "Skip them"
+        MARK = "mark", "Import them marked do not call"
+
     # The spellings the rest of the app still uses.
     ALL_OR_NOTHING, SKIP_BAD_ROWS = Mode.ALL_OR_NOTHING, Mode.SKIP_BAD_ROWS
+    LISTED_SKIP, LISTED_MARK = ListedHandling.SKIP, ListedHandling.MARK
+    LISTED_CHOICES = ListedHandling.choices
     MODE_CHOICES = Mode.choices
     PENDING, RUNNING, DONE, FAILED = Status.PENDING, Status.RUNNING, Status.DONE, Status.FAILED
 
@@ -564,6 +573,13 @@ class ImportJob(models.Model):
     file = models.FileField(upload_to="imports/%Y/%m/")
     original_name = models.CharField(max_length=255, blank=True)
     mode = models.CharField(max_length=16, choices=Mode.choices, default=Mode.ALL_OR_NOTHING)
+    listed_handling = models.CharField(
+        "numbers on a do-not-call list",
+        max_length=4,
+        choices=ListedHandling.choices,
+        default=ListedHandling.SKIP,
+    )
+    listed_rows = models.PositiveIntegerField(default=0, help_text="Rows whose number is on a do-not-call list.")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     total_rows = models.PositiveIntegerField(default=0)
     processed_rows = models.PositiveIntegerField(default=0)
@@ -772,3 +788,120 @@ class SchedulingConfigVersion(models.Model):
 
     def __str__(self):
         return self.token
+
+
+class DoNotCallList(models.Model):
+    """Rule 8: the organisation's do-not-call list (campaign empty; there is exactly one) or a campaign's own.
+
+    A campaign's numbers are checked against both the organisation list and its own."""
+
+    campaign = models.OneToOneField(
+        Campaign, on_delete=models.CASCADE, null=True, blank=True, related_name="do_not_call_list"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["campaign__name"]
+        verbose_name = "do-not-call list"
+        constraints = [
+            # NULLs are distinct in a unique index, so the organisation list's uniqueness needs its own one.
+            models.UniqueConstraint(
+                models.Value(1), condition=Q(campaign__isnull=True), name="one_organisation_dnc_list"
+            ),
+        ]
+
+    def __str__(self):
+        return f"Do-not-call list of {self.campaign.name}" if self.campaign_id else "Organisation do-not-call list"
+
+    @property
+    def is_organisation(self) -> bool:
+        return self.campaign_id is None
+
+
+class DoNotCallEntry(models.Model):
+    """One number on a do-not-call list, with where it came from; removing it leaves a DoNotCallRemoval."""
+
+    class Source(models.TextChoices):
+        IMPORT = "import", "Import"
+        AGENT = "agent", "Agent call result"
+        API = "api", "API"
+        SUPERVISOR = "supervisor", "Supervisor"
+
+    list = models.ForeignKey(DoNotCallList, on_delete=models.CASCADE, related_name="entries")
+    phone = models.CharField(max_length=20, help_text="E.164, e.g. +442079460000")
+    source = models.CharField(max_length=10, choices=Source.choices)
+    reason = models.CharField(max_length=200, blank=True)
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    added_at = models.DateTimeField()
+    expires_on = models.DateField(
+        null=True, blank=True, help_text="Listed up to and including this date; empty: listed until removed."
+    )
+
+    class Meta:
+        ordering = ["-added_at", "-id"]
+        verbose_name = "do-not-call entry"
+        verbose_name_plural = "do-not-call entries"
+        constraints = [
+            # Number first: the same index answers "is this number on list A or B" and "where is it listed".
+            models.UniqueConstraint(fields=["phone", "list"], name="unique_dnc_number_per_list"),
+        ]
+        indexes = [models.Index(fields=["list", "source"], name="dnc_entry_list_source")]
+
+    def __str__(self):
+        return self.phone
+
+
+class DoNotCallRemoval(models.Model):
+    """A number taken off a do-not-call list: who, when and why, with what the entry said."""
+
+    list = models.ForeignKey(DoNotCallList, on_delete=models.CASCADE, related_name="removals")
+    phone = models.CharField(max_length=20)
+    source = models.CharField(max_length=10, choices=DoNotCallEntry.Source.choices)
+    reason = models.CharField(max_length=200, blank=True)
+    added_at = models.DateTimeField()
+    removed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    removed_at = models.DateTimeField()
+    why = models.CharField(max_length=200)
+
+    class Meta:
+        ordering = ["-removed_at", "-id"]
+        indexes = [models.Index(fields=["list", "phone"], name="dnc_removal_list_phone")]
+
+    def __str__(self):
+        return f"{self.phone} removed {self.removed_at:%Y-%m-%d}"
+
+
+class DoNotCallImport(models.Model):
+    """A CSV import of numbers into a do-not-call list, run by a Celery task; statuses as ImportJob's."""
+
+    PENDING, RUNNING, DONE, FAILED = ImportJob.PENDING, ImportJob.RUNNING, ImportJob.DONE, ImportJob.FAILED
+
+    list = models.ForeignKey(DoNotCallList, on_delete=models.CASCADE, related_name="imports")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    file = models.FileField(upload_to="dnc-imports/%Y/%m/")
+    original_name = models.CharField(max_length=255, blank=True)
+    reason = models.CharField(max_length=200, blank=True, help_text="Given to every number the file adds.")
+    expires_on = models.DateField(null=True, blank=True)
+    status = models.CharField(max_length=10, choices=ImportJob.Status.choices, default=PENDING)
+    total_rows = models.PositiveIntegerField(default=0)
+    processed_rows = models.PositiveIntegerField(default=0)
+    imported_rows = models.PositiveIntegerField(default=0)
+    already_listed = models.PositiveIntegerField(default=0)
+    error_count = models.PositiveIntegerField(default=0)
+    errors = models.JSONField(default=builtins.list, blank=True, help_text="[{row, field, message}], the first ones.")
+    message = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    progress_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"Do-not-call import {self.original_name or self.pk} ({self.status})"

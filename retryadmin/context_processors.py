@@ -7,6 +7,7 @@ NAV_ITEMS = [
     ("Callbacks", "campaigns:callbacks", "campaigns.view_redialrequest"),
     ("Queue", "campaigns:queue", "campaigns.view_redialrequest"),
     ("Reports", "campaigns:report", "campaigns.view_report"),
+    ("Do not call", "campaigns:dnc_index", "campaigns.view_donotcallentry"),
     ("Floor", "wrapup:floor", "wrapup.view_agentsession"),
     ("Workspace", "wrapup:workspace", "wrapup.use_workspace"),
 ]

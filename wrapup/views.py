@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from campaigns.models import Attempt, Contact, RedialRequest
 from campaigns.queries.dashboard import calling_now
+from campaigns.services import do_not_call
 from retryadmin.lib.localtime import local
 from strategies.wording import reason_label
 from wrapup.services import allocation, presence, sessions, wrap_up
@@ -64,6 +65,7 @@ def _workspace_context(request, session: AgentSession, **forms) -> dict:
             .order_by("-number")
         )
         context["open_redial"] = wrap_up.open_redial_for(contact)
+        context["dnc_entry"] = do_not_call.listed_entry(contact.campaign_id, contact.phone)
         context["contact_local_time"] = local(session.state_changed_at, contact.effective_zone)
         context["notes_form"] = forms.get("notes_form") or NotesForm(initial={"notes": contact.notes})
         context["call_request"] = _call_request(session, attempt)

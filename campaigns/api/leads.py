@@ -16,9 +16,11 @@ import pydantic
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest, JsonResponse
+from django.utils import timezone
 
 from campaigns.models import Campaign, Contact, LeadSubmission, validate_zone
 from campaigns.services import contacts as contact_services
+from campaigns.services import do_not_call
 from campaigns.services import queue as queue_services
 from retryadmin.lib.jsonapi import (
     JsonError,
@@ -124,18 +126,24 @@ def parse_lead(payload: dict, campaign: Campaign, header_key: str) -> LeadBody:
 
 def _lead_body(submission: LeadSubmission) -> dict:
     request = submission.redial_request
+    explanation = request.explanation if request else ""
+    if request is None:
+        entry = do_not_call.listed_entry(submission.campaign_id, submission.contact.phone)
+        if entry is not None:
+            explanation = f"Not called: {do_not_call.refusal(entry)}"
     return {
         "lead": submission.idempotency_key,
         "contact_id": submission.contact_id,
         "redial_request_id": request.pk if request else None,
         "due_at": request.due_at.isoformat() if request else None,
-        "explanation": request.explanation if request else "",
+        "explanation": explanation,
     }
 
 
 def intake_lead(campaign: Campaign, fields: LeadBody, payload: dict) -> tuple[LeadSubmission, bool]:
     """Record one lead: (submission, True) for a new one, (the earlier submission, False) for a repeat
-    of its idempotency key. Raises JsonInvalid for a field the services refuse, LeadKeyReused for a key
+    of its idempotency key. A lead whose number is on a do-not-call list is stored without a request (its
+    contact marked do not call). Raises JsonInvalid for a field the services refuse, LeadKeyReused for a key
     that comes back with other fields.
 
     Concurrent posts race twice: for the key (the same lead sent again at once) and for the contact (two
@@ -158,7 +166,16 @@ def intake_lead(campaign: Campaign, fields: LeadBody, payload: dict) -> tuple[Le
                         zone=fields.zone,
                         custom_fields=fields.custom_fields,
                     )
-                request = queue_services.queue_lead(campaign=campaign, contact=contact, remarks=fields.remarks)
+                if do_not_call.is_listed(campaign.pk, contact.phone):
+                    # Rule 8: the lead is kept (and answered), never called.
+                    request = None
+                    Contact.objects.filter(pk=contact.pk, status__in=do_not_call.STOPPABLE_CONTACT_STATUSES).update(
+                        status=Contact.DO_NOT_CALL,
+                        status_reason=do_not_call.REASON_DO_NOT_CALL,
+                        updated_at=timezone.now(),
+                    )
+                else:
+                    request = queue_services.queue_lead(campaign=campaign, contact=contact, remarks=fields.remarks)
                 submission = LeadSubmission.objects.create(
                     campaign=campaign,
                     idempotency_key=fields.idempotency_key,

@@ -29,7 +29,7 @@ from django.utils import timezone
 
 from campaigns.dispatch.dial import lease_seconds, release_claims
 from campaigns.models import Attempt, Campaign, Contact, RedialRequest
-from campaigns.services import scheduling
+from campaigns.services import do_not_call, scheduling
 from strategies import engine
 
 logger = logging.getLogger(__name__)
@@ -204,13 +204,17 @@ class _Verdicts:
     cancel: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))  # reason -> ids
     close: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))  # reason -> ids
     replan: list[tuple[int, datetime, str]] = field(default_factory=list)  # (id, due_at, explanation line)
+    listed_contacts: list[int] = field(default_factory=list)  # contacts of requests cancelled by rule 8
 
 
-def _recheck(rows: list[_Claimed], now: datetime, cache: _CampaignCache) -> _Verdicts:
-    """Rules 5, 7, 9 and 10 at claim time, in bulk: per campaign one calendar and one history query, and
+def _recheck(
+    rows: list[_Claimed], now: datetime, cache: _CampaignCache, listed: frozenset[int] = frozenset()
+) -> _Verdicts:
+    """Rules 5, 7, 8, 9 and 10 at claim time, in bulk: per campaign one calendar and one history query, and
     for campaigns with attempt rules or a repeat band one set of history queries per batch; the engine is
     asked once per contact zone, and once more per contact that has attempts (here or, for rules per number,
-    in other campaigns)."""
+    in other campaigns). `listed` are the ids whose number is on a do-not-call list (one query per batch,
+    do_not_call.listed_contact_ids)."""
     verdicts = _Verdicts()
     by_campaign: dict[int, list[_Claimed]] = defaultdict(list)
     for row in rows:
@@ -224,6 +228,10 @@ def _recheck(rows: list[_Claimed], now: datetime, cache: _CampaignCache) -> _Ver
         history = _history(campaign, with_history, now) if with_history else {}
         by_zone: dict[str, bool] = {}
         for row in group:
+            if row.id in listed:
+                verdicts.cancel[do_not_call.REASON_DO_NOT_CALL].append(row.id)
+                verdicts.listed_contacts.append(row.contact_id)
+                continue
             if row.contact_status in CLOSED_CONTACT_STATUSES:
                 verdicts.cancel[f"contact is {row.contact_status}"].append(row.id)
                 continue
@@ -263,6 +271,11 @@ def _apply_verdicts(verdicts: _Verdicts, now: datetime, result: ClaimResult) -> 
         result.cancelled += RedialRequest.objects.filter(id__in=ids).close(
             RedialRequest.CANCELLED, reason, now, unclaim=True, undo_dispatch=True
         )
+    if verdicts.listed_contacts:
+        # Their contacts are closed too, or they would sit "scheduled" with nothing to call them.
+        Contact.objects.filter(
+            id__in=verdicts.listed_contacts, status__in=do_not_call.STOPPABLE_CONTACT_STATUSES
+        ).update(status=Contact.DO_NOT_CALL, status_reason=do_not_call.REASON_DO_NOT_CALL, updated_at=now)
     for reason, ids in verdicts.close.items():
         result.closed += RedialRequest.objects.filter(id__in=ids).close(
             RedialRequest.EXPIRED, reason, now, unclaim=True, undo_dispatch=True
@@ -277,7 +290,8 @@ def _apply_verdicts(verdicts: _Verdicts, now: datetime, result: ClaimResult) -> 
 def claim_due(now: datetime | None = None, batch_size: int = 500, max_batches: int | None = None) -> ClaimResult:
     """Claim every due request of an active campaign, batch by batch, until a batch comes back short.
 
-    Each batch is one transaction: claim, re-check rules 5 and 7, apply the verdicts, and hand off.
+    Each batch is one transaction: claim, re-check rules 5, 7 and 8 (a listed number is cancelled with
+    reason do_not_call), apply the verdicts, and hand off.
     Agent-first requests become `ready` in that transaction; auto-dial ones stay `claimed` and are
     published to the dial task after the commit, as (id, claim_token) pairs.
     """
@@ -293,7 +307,9 @@ def claim_due(now: datetime | None = None, batch_size: int = 500, max_batches: i
             result.claimed += len(rows)
             if not rows:
                 break
-            verdicts = _recheck(rows, now, cache)
+            listed_contacts = do_not_call.listed_contact_ids({row.contact_id for row in rows})
+            listed = frozenset(row.id for row in rows if row.contact_id in listed_contacts)
+            verdicts = _recheck(rows, now, cache, listed)
             _apply_verdicts(verdicts, now, result)
             ready, dial = [], []
             for row in verdicts.ok:

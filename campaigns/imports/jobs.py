@@ -37,7 +37,14 @@ from campaigns.imports.reading import (
     detect_columns,
     detect_delimiter,
 )
-from campaigns.imports.writer import ImportStopped, _Run, insert_contacts, insert_skipping_taken
+from campaigns.imports.writer import (
+    ImportStopped,
+    _Run,
+    insert_contacts,
+    insert_marked,
+    insert_skipping_taken,
+    split_listed,
+)
 from campaigns.models import Campaign, ImportJob
 from campaigns.queries.counts import forget_counts
 from retryadmin.lib.csvcells import neutralise_row
@@ -51,7 +58,9 @@ CHUNK_ROWS = 2_000
 
 
 @transaction.atomic
-def create_import_job(*, campaign: Campaign, upload, mode: str, by, inspection: Inspection) -> ImportJob:
+def create_import_job(
+    *, campaign: Campaign, upload, mode: str, by, inspection: Inspection, listed_handling: str = ImportJob.LISTED_SKIP
+) -> ImportJob:
     """Store an inspected upload as a pending job; nothing is imported until `confirm_import`."""
     upload.seek(0)
     job = ImportJob(
@@ -59,6 +68,7 @@ def create_import_job(*, campaign: Campaign, upload, mode: str, by, inspection: 
         created_by=by,
         original_name=(upload.name or "")[:255],
         mode=mode,
+        listed_handling=listed_handling,
         total_rows=inspection.total_rows,
     )
     job.file.save(f"campaign-{campaign.pk}.csv", upload, save=False)
@@ -79,7 +89,7 @@ def confirm_import(job: ImportJob) -> bool:
     return bool(confirmed)
 
 
-def _chunks(records, size: int):
+def chunked(records, size: int):
     chunk = []
     for record in records:
         chunk.append(record)
@@ -134,23 +144,27 @@ def _run(job: ImportJob, run: _Run) -> None:
     checker = RowChecker(campaign, detect_columns(header[1]))
     keep_all = job.mode == ImportJob.ALL_OR_NOTHING
     pending: list[GoodRow] = []
-    for chunk in _chunks(records, CHUNK_ROWS):
+    pending_marked: list[GoodRow] = []
+    for chunk in chunked(records, CHUNK_ROWS):
         good, errors = _check_chunk(checker, campaign, chunk)
+        good, marked = split_listed(campaign, good, job, run)
         run.add_errors(errors)
         run.processed += len(chunk)
         if keep_all:
             pending.extend(good)
+            pending_marked.extend(marked)
             run.save_progress(total_rows=max(job.total_rows, run.processed))
             continue
         # The chunk's contacts and the count that reports them commit together (or not at all when the
         # job was swept meanwhile), so imported_rows is always what the campaign holds.
         with transaction.atomic():
-            if good:
-                run.imported += insert_skipping_taken(campaign, good, run)
+            if good or marked:
+                run.imported += insert_skipping_taken(campaign, good, run, marked)
             run.save_progress(total_rows=max(job.total_rows, run.processed))
 
     if not keep_all:
         message = f"Imported {run.imported:,} contacts"
+        message += _listed_phrase(job, run)
         message += f"; skipped {run.error_count:,} bad rows." if run.error_count else "."
         run.finish(ImportJob.DONE, message)
         return
@@ -160,17 +174,20 @@ def _run(job: ImportJob, run: _Run) -> None:
             f"Nothing was imported: {run.error_count:,} rows have errors. Fix them and import the file again.",
         )
         return
-    run.save_progress(message=f"Saving {len(pending):,} contacts")
+    run.save_progress(message=f"Saving {len(pending) + len(pending_marked):,} contacts")
     try:
         with transaction.atomic():
             for start in range(0, len(pending), CHUNK_ROWS):
                 insert_contacts(campaign, pending[start : start + CHUNK_ROWS])
-            run.imported = len(pending)
+            for start in range(0, len(pending_marked), CHUNK_ROWS):
+                insert_marked(campaign, pending_marked[start : start + CHUNK_ROWS])
+            run.imported = len(pending) + len(pending_marked)
             # "Done" commits with the contacts: swept meanwhile, the job stays failed and they roll back.
-            if not run.finish(ImportJob.DONE, f"Imported {run.imported:,} contacts."):
+            if not run.finish(ImportJob.DONE, f"Imported {run.imported:,} contacts{_listed_phrase(job, run)}."):
                 raise ImportStopped
     except IntegrityError:
         # Someone added one of these numbers between the check and the write: the transaction is gone.
+        pending = pending + pending_marked
         taken = set()
         for start in range(0, len(pending), CHUNK_ROWS):
             taken |= existing_phones(campaign, [g.phone for g in pending[start : start + CHUNK_ROWS]])
@@ -179,7 +196,15 @@ def _run(job: ImportJob, run: _Run) -> None:
         run.finish(ImportJob.FAILED, "Nothing was imported: some numbers were added to the campaign meanwhile.")
 
 
-def _stalled(cutoff) -> Q:
+def _listed_phrase(job: ImportJob, run: _Run) -> str:
+    if not run.listed:
+        return ""
+    if job.listed_handling == ImportJob.LISTED_MARK:
+        return f" ({run.listed:,} on a do-not-call list, imported marked do not call)"
+    return f"; skipped {run.listed:,} numbers on a do-not-call list"
+
+
+def stalled_jobs(cutoff) -> Q:
     # progress_at is empty for jobs started before it existed: their start time stands in.
     return Q(status=ImportJob.RUNNING) & (
         Q(progress_at__lt=cutoff) | Q(progress_at__isnull=True, started_at__lt=cutoff)
@@ -209,8 +234,8 @@ def fail_stalled_imports(now=None) -> list[int]:
     now = now or timezone.now()
     cutoff = now - timedelta(seconds=settings.IMPORT_STALL_SECONDS)
     failed = []
-    for job in ImportJob.objects.filter(_stalled(cutoff)).select_related("campaign"):
-        updated = ImportJob.objects.filter(_stalled(cutoff), pk=job.pk).update(
+    for job in ImportJob.objects.filter(stalled_jobs(cutoff)).select_related("campaign"):
+        updated = ImportJob.objects.filter(stalled_jobs(cutoff), pk=job.pk).update(
             status=ImportJob.FAILED, message=stalled_message(job), finished_at=now
         )
         if updated:
@@ -237,6 +262,7 @@ def job_status(job: ImportJob) -> dict:
         "total_rows": total,
         "processed_rows": job.processed_rows,
         "imported_rows": job.imported_rows,
+        "listed_rows": getattr(job, "listed_rows", 0),
         "error_count": job.error_count,
         "percent": percent,
         "message": job.message,

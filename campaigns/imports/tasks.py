@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from campaigns.imports import jobs
+from campaigns.imports import do_not_call, jobs
 
 RUN_IMPORT_TASK = "campaigns.tasks.run_import"
 
@@ -17,6 +17,14 @@ def run_import(job_id: int) -> int | None:
 
 @shared_task(name="campaigns.tasks.fail_stalled_imports", ignore_result=True)
 def fail_stalled_imports() -> int:
-    """Beat: running imports whose progress has not moved for IMPORT_STALL_SECONDS (a dead worker) are
-    marked failed. Returns how many."""
-    return len(jobs.fail_stalled_imports())
+    """Beat: running imports (of contacts and of do-not-call lists) whose progress has not moved for
+    IMPORT_STALL_SECONDS (a dead worker) are marked failed. Returns how many."""
+    return len(jobs.fail_stalled_imports()) + len(do_not_call.fail_stalled_dnc_imports())
+
+
+@shared_task(name=do_not_call.RUN_DNC_IMPORT_TASK, ignore_result=True)
+def run_dnc_import(job_id: int) -> int | None:
+    """List a confirmed do-not-call CSV job's numbers. Returns the numbers added, or None when the job is
+    missing, unconfirmed or already run (a duplicate message)."""
+    job = do_not_call.run_dnc_import(job_id)
+    return None if job is None else job.imported_rows

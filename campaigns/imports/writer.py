@@ -8,6 +8,7 @@ from django.utils import timezone
 from campaigns.imports.checks import GoodRow, RowError, existing_phones, taken_errors
 from campaigns.models import Campaign, Contact, ImportJob
 from campaigns.queries.counts import forget_counts
+from campaigns.services import do_not_call
 
 # Kept in ImportJob.errors for the report; error_count still counts every bad row.
 MAX_STORED_ERRORS = 10_000
@@ -16,8 +17,11 @@ MAX_STORED_ERRORS = 10_000
 VARYING_FIELDS = ("name", "phone", "zone", "custom_fields")
 
 
-def insert_contacts(campaign: Campaign, rows: list[GoodRow]) -> None:
-    """Insert checked rows as pending contacts of the campaign, one executemany per call.
+def insert_contacts(
+    campaign: Campaign, rows: list[GoodRow], *, status: str = Contact.PENDING, status_reason: str = ""
+) -> None:
+    """Insert checked rows as contacts of the campaign (pending unless `status` says otherwise), one
+    executemany per call.
 
     Not bulk_create: Django prepares every value of every row field by field, about 250 µs a row
     (bench/import_contacts.py), while here only four fields differ between rows. The other fields'
@@ -26,7 +30,7 @@ def insert_contacts(campaign: Campaign, rows: list[GoodRow]) -> None:
     """
     if not rows:
         return
-    template = Contact(campaign=campaign, status=Contact.PENDING)
+    template = Contact(campaign=campaign, status=status, status_reason=status_reason)
     fields = [f for f in Contact._meta.concrete_fields if not f.primary_key]
     constant = {
         f.attname: f.get_db_prep_save(f.pre_save(template, add=True), connection)
@@ -62,6 +66,7 @@ class _Run:
         self.job = job
         self.processed = 0
         self.imported = 0
+        self.listed = 0
         self.error_count = 0
         self.errors: list[dict] = []
 
@@ -78,6 +83,7 @@ class _Run:
             ImportJob.objects.filter(pk=self.job.pk, status=ImportJob.RUNNING).update(
                 processed_rows=self.processed,
                 imported_rows=self.imported,
+                listed_rows=self.listed,
                 error_count=self.error_count,
                 progress_at=timezone.now(),
                 **extra,
@@ -105,16 +111,39 @@ class ImportStopped(Exception):
     """The job stopped being "running" under this run (the stall sweep failed it): stop and write nothing."""
 
 
-def insert_skipping_taken(campaign: Campaign, good: list[GoodRow], run: _Run) -> int:
-    """Write one chunk's good rows; a number added meanwhile by someone else becomes an error row."""
+def split_listed(
+    campaign: Campaign, good: list[GoodRow], job: ImportJob, run: _Run
+) -> tuple[list[GoodRow], list[GoodRow]]:
+    """(rows to import as usual, rows to import marked do not call) of one checked chunk: rows whose number
+    is on a do-not-call list (rule 8, one query) are counted, then skipped or marked as the job says."""
+    listed = do_not_call.listed_phones(campaign.pk, [g.phone for g in good])
+    if not listed:
+        return good, []
+    run.listed += sum(1 for g in good if g.phone in listed)
+    usual = [g for g in good if g.phone not in listed]
+    marked = [g for g in good if g.phone in listed] if job.listed_handling == ImportJob.LISTED_MARK else []
+    return usual, marked
+
+
+def insert_marked(campaign: Campaign, rows: list[GoodRow]) -> None:
+    insert_contacts(campaign, rows, status=Contact.DO_NOT_CALL, status_reason=do_not_call.REASON_DO_NOT_CALL)
+
+
+def insert_skipping_taken(campaign: Campaign, good: list[GoodRow], run: _Run, marked: list[GoodRow] = ()) -> int:
+    """Write one chunk's good rows (and its listed rows marked do not call); a number added meanwhile by
+    someone else becomes an error row."""
     try:
         with transaction.atomic():
             insert_contacts(campaign, good)
-        return len(good)
+            insert_marked(campaign, list(marked))
+        return len(good) + len(marked)
     except IntegrityError:
-        taken = existing_phones(campaign, [g.phone for g in good])
-        run.add_errors(taken_errors(good, taken))
+        everything = [*good, *marked]
+        taken = existing_phones(campaign, [g.phone for g in everything])
+        run.add_errors(taken_errors(everything, taken))
         rest = [g for g in good if g.phone not in taken]
+        rest_marked = [g for g in marked if g.phone not in taken]
         with transaction.atomic():
             insert_contacts(campaign, rest)
-        return len(rest)
+            insert_marked(campaign, rest_marked)
+        return len(rest) + len(rest_marked)

@@ -9,7 +9,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from campaigns.models import Attempt, Campaign, Contact, RedialRequest
-from campaigns.services import scheduling
+from campaigns.services import do_not_call, scheduling
 from campaigns.services.contacts import (
     cancel_open_requests,
     close_contact,
@@ -234,7 +234,11 @@ def _schedule_locked(
     all_attempts = history
     if history is None:
         history = scheduling.attempt_records(contact, campaign, up_to_number=attempt.number)
-    decision = scheduling.decide_from_history(attempt, history, calendar=calendar, token=token)
+    listed = contact.on_do_not_call_list
+    if history and history[-1].result == do_not_call.CALL_RESULT_CODE:
+        _list_from_call_result(attempt, contact, campaign, now)
+        listed = True
+    decision = scheduling.decide_from_history(attempt, history, calendar=calendar, token=token, do_not_call=listed)
     due_at, explanation, opening_at = decision.next_attempt_at, decision.explanation, None
     if decision.is_retry and decision.moved_to_opening and decision.opening_at is not None:
         due_at, explanation, opening_at = queue_after_opening(
@@ -258,6 +262,19 @@ def _schedule_locked(
     )
     mark_scheduled(contact)
     return request
+
+
+def _list_from_call_result(attempt: Attempt, contact: Contact, campaign: Campaign, now: datetime) -> None:
+    """Rule 8: the agent's "Do Not Call" call result puts the number on the campaign's list."""
+    do_not_call.add_number(
+        do_not_call.campaign_list(campaign),
+        contact.phone,
+        source=do_not_call.DoNotCallEntry.Source.AGENT,
+        by=attempt.agent,
+        reason=f"Call result Do Not Call, attempt {attempt.number}",
+        now=now,
+        stored_phone=True,
+    )
 
 
 def _reason_when_nothing_allowed(campaign: Campaign, after: datetime | None) -> str:
@@ -295,7 +312,9 @@ def redial_from_call_result(attempt: Attempt, *, agent, now: datetime | None = N
         token = contact.scheduling_config_token
         calendar = scheduling.cached_calendar(campaign, token)
         history = scheduling.attempt_records(contact, campaign, up_to_number=attempt.number)
-        decision = scheduling.decide_from_history(attempt, history, calendar=calendar, token=token)
+        decision = scheduling.decide_from_history(
+            attempt, history, calendar=calendar, token=token, do_not_call=contact.on_do_not_call_list
+        )
         if not decision.is_retry and decision.reason not in (REASON_NO_WINDOW, REASON_ENDED):
             _store_decision(attempt, decision, None, decision.explanation)
             close_contact(contact, decision.reason, now)

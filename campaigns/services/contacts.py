@@ -18,8 +18,8 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from campaigns.models import Campaign, Contact, RedialRequest, validate_e164, validate_zone
-from campaigns.services import scheduling
+from campaigns.models import Campaign, Contact, DoNotCallEntry, RedialRequest, validate_e164, validate_zone
+from campaigns.services import do_not_call, scheduling
 from campaigns.services.wording import user_label
 from retryadmin.lib.phones import to_e164
 from strategies.engine import (
@@ -128,13 +128,22 @@ def create_contact(*, campaign: Campaign, phone: str, name: str = "", zone: str 
 
 
 def set_do_not_call(contact: Contact, *, by, reason: str = "") -> Contact:
-    """Never call the contact again: status do_not_call, and its open redial requests cancelled."""
+    """Never call the contact again: status do_not_call, its open redial requests cancelled, and its number
+    on the campaign's do-not-call list (rule 8, source supervisor) unless it is there already."""
     with transaction.atomic():
         locked = Contact.objects.select_for_update().get(pk=contact.pk)
         locked.status = contact.status = Contact.DO_NOT_CALL
         locked.status_reason = contact.status_reason = (reason or "do not call")[:STATUS_REASON_MAX]
         locked.save(update_fields=["status", "status_reason", "updated_at"])
         cancel_open_requests(locked, locked.campaign_id, f"do not call, set by {user_label(by)}")
+        do_not_call.add_number(
+            do_not_call.campaign_list(locked.campaign),
+            locked.phone,
+            source=DoNotCallEntry.Source.SUPERVISOR,
+            by=by,
+            reason=(reason or "")[: do_not_call.REASON_MAX],
+            stored_phone=True,
+        )
     return locked
 
 
@@ -145,8 +154,9 @@ def cancel_open_requests(contact: Contact, campaign_id: int, reason: str, now: d
 
 
 def lock_contact_for_scheduling(contact_id: int) -> Contact:
-    """The contact row locked, with its campaign, dial plan and the configuration token
-    (`scheduling_config_token`, see campaigns.scheduling) read in the same query: the engine needs them.
+    """The contact row locked, with its campaign, dial plan, the configuration token
+    (`scheduling_config_token`, see campaigns.scheduling) and whether its number is on a do-not-call list
+    (`on_do_not_call_list`, rule 8) read in the same query: the engine needs them.
     `of=("self",)` keeps the lock on the contact alone: PostgreSQL would otherwise lock the joined campaign
     row too, and only the queue may lock that."""
     return (
@@ -155,13 +165,19 @@ def lock_contact_for_scheduling(contact_id: int) -> Contact:
             "campaign__dial_plan__telephony_strategy",
             "campaign__dial_plan__business_strategy",
         )
-        .annotate(scheduling_config_token=scheduling.config_token_subquery())
+        .annotate(
+            scheduling_config_token=scheduling.config_token_subquery(),
+            on_do_not_call_list=do_not_call.listed_subquery("phone", "campaign_id"),
+        )
         .get(pk=contact_id)
     )
 
 
 def close_contact(contact: Contact, reason: str, now: datetime) -> None:
-    contact.status = Contact.DONE if reason == REASON_FINAL else Contact.EXHAUSTED
+    if reason == scheduling.REASON_DO_NOT_CALL:
+        contact.status = Contact.DO_NOT_CALL
+    else:
+        contact.status = Contact.DONE if reason == REASON_FINAL else Contact.EXHAUSTED
     contact.status_reason = reason[:STATUS_REASON_MAX]
     contact.save(update_fields=["status", "status_reason", "updated_at"])
     cancel_open_requests(contact, contact.campaign_id, f"contact closed: {reason}", now)

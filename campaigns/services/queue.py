@@ -10,7 +10,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from campaigns.models import Campaign, Contact, RedialRequest
-from campaigns.services import scheduling
+from campaigns.services import do_not_call, scheduling
 from campaigns.services.contacts import RedialRefused, check_contact_open
 from campaigns.services.redials import replace_open_request
 from retryadmin.lib.localtime import local_clock, local_label
@@ -69,13 +69,17 @@ def queue_lead(
     *, campaign: Campaign, contact: Contact, now: datetime | None = None, remarks: str = ""
 ) -> RedialRequest:
     """A new lead's first call: due now when now is allowed time, else queued for the next opening
-    (source lead). Raises RedialRefused when the contact is closed or no allowed time remains."""
+    (source lead). Raises RedialRefused when the contact is closed, its number is on a do-not-call list, or
+    no allowed time remains."""
     now = now or timezone.now()
     with transaction.atomic():
         contact = Contact.objects.select_for_update().get(pk=contact.pk)
         if contact.campaign_id != campaign.pk:
             raise ValidationError({"contact": f"Contact {contact.pk} does not belong to the campaign {campaign.name}."})
         check_contact_open(contact)
+        entry = do_not_call.listed_entry(campaign.pk, contact.phone)
+        if entry is not None:
+            raise RedialRefused(f"{do_not_call.refusal(entry)} The lead cannot be queued.")
         calendar = scheduling.calendar_for(campaign)
         allowed = scheduling.next_allowed_for(campaign, contact, now, calendar=calendar)
         if allowed is None:

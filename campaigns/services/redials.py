@@ -10,7 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from campaigns.models import Attempt, Campaign, Contact, RedialRequest
-from campaigns.services import scheduling
+from campaigns.services import do_not_call, scheduling
 from campaigns.services.contacts import (
     CLOSE_REASON_MAX,
     RedialRefused,
@@ -71,13 +71,17 @@ def replace_open_request(
 
 def check_redial(*, campaign: Campaign, contact: Contact, due_at: datetime, now: datetime | None = None) -> None:
     """Raise RedialRefused unless a redial of `contact` at `due_at` may be made: due in the future but within
-    a year (rule 7's horizon), inside allowed time (rule 5), the contact open and with attempts left."""
+    a year (rule 7's horizon), inside allowed time (rule 5), the contact open, its number on no do-not-call list
+    (rule 8), and with attempts left."""
     now = now or timezone.now()
     if not isinstance(due_at, datetime) or timezone.is_naive(due_at):
         raise RedialRefused("The due time must be a date and time with a time zone.")
     # The caller's instance may be stale (a view's, or one a service changed through its own copy).
     contact = Contact.objects.select_related("campaign").get(pk=contact.pk)
     check_contact_open(contact)
+    entry = do_not_call.listed_entry(campaign.pk, contact.phone)
+    if entry is not None:
+        raise RedialRefused(f"{do_not_call.refusal(entry)} It may not be called.")
     made = Attempt.objects.filter(contact=contact, campaign=campaign).count()
     if made >= campaign.max_attempts:
         raise RedialRefused(

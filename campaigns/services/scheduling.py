@@ -246,6 +246,10 @@ def decide_for(attempt: Attempt, calendar: Calendar | None = None) -> Decision:
     )
 
 
+# Rule 1's reason when the number is on a do-not-call list (rule 8).
+REASON_DO_NOT_CALL = engine.REASON_DO_NOT_CALL
+
+
 def decide_from_history(
     attempt: Attempt,
     history: Sequence[AttemptRecord],
@@ -253,11 +257,14 @@ def decide_from_history(
     calendar: Calendar,
     token: str | None,
     number_records: Sequence[AttemptRecord] | None = None,
+    do_not_call: bool = False,
 ) -> Decision:
     """decide_for when the caller already holds the contact's attempt records up to and including
     `attempt` (oldest first), the campaign's calendar and a configuration token read in its transaction
     (None reads the catalog and strategies from the database). `number_records` are the number's attempts
-    in other campaigns (see `number_history`); None reads them when a rule needs them."""
+    in other campaigns (see `number_history`); None reads them when a rule needs them. `do_not_call`: the
+    contact's number is on a do-not-call list for the campaign (rule 8), which the engine's rule 1 checks
+    before anything else."""
     telephony, business = _dial_plan_specs(attempt.campaign, token)
     if number_records is None:
         number_records = number_history(attempt.contact, attempt.campaign, calendar, attempt.started_at)
@@ -269,6 +276,7 @@ def decide_from_history(
         business,
         contact_zone(attempt.contact),
         number_history=number_records,
+        do_not_call=do_not_call,
     )
 
 

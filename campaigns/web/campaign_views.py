@@ -15,8 +15,10 @@ from campaigns.models import WEEKDAY_CHOICES, Campaign, Contact, ImportJob, minu
 from campaigns.queries import contacts as contact_queries
 from campaigns.queries import counts
 from campaigns.queries import dashboard as dashboard_queries
+from campaigns.queries import do_not_call as dnc_queries
 from campaigns.services import campaigns as campaign_services
 from campaigns.services import contacts as contact_services
+from campaigns.services import do_not_call
 from campaigns.web import rule_views
 from campaigns.web.contact_forms import (
     ContactCreateForm,
@@ -294,6 +296,8 @@ def _contact_detail_page(request, contact, notes_form=None, dnc_form=None, statu
             "contact": contact,
             "attempts": contact_queries.contact_timeline(contact),
             "open_request": contact_queries.open_redial_request(contact),
+            "last_closed_request": dnc_queries.last_closed_request(contact),
+            "dnc_entry": do_not_call.listed_entry(contact.campaign_id, contact.phone),
             "notes_form": notes_form or ContactNotesForm(instance=contact),
             "dnc_form": dnc_form or DoNotCallForm(),
             "can_change": _can(request, "campaigns.change_contact"),
@@ -339,6 +343,7 @@ def import_upload(request, pk: int):
             campaign=campaign,
             upload=form.cleaned_data["file"],
             mode=form.cleaned_data["mode"],
+            listed_handling=form.cleaned_data["listed_handling"],
             by=request.user,
             inspection=form.inspection,
         )

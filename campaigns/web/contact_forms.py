@@ -78,6 +78,17 @@ class ImportUploadForm(forms.Form):
         widget=forms.RadioSelect,
         help_text="All or nothing: one bad row imports nothing. Skip bad rows: the good rows are imported.",
     )
+    listed_handling = forms.ChoiceField(
+        label="Numbers on a do-not-call list",
+        choices=ImportJob.LISTED_CHOICES,
+        initial=ImportJob.LISTED_SKIP,
+        required=False,
+        widget=forms.RadioSelect,
+        help_text="Either way they are never called, and the summary counts them.",
+    )
+
+    def clean_listed_handling(self):
+        return self.cleaned_data["listed_handling"] or ImportJob.LISTED_SKIP
 
     def clean_file(self):
         upload = self.cleaned_data["file"]

@@ -8,4 +8,5 @@ urlpatterns = [
     path("callbacks/", include("campaigns.web.callback_urls")),
     path("report/", include("campaigns.web.report_urls")),
     path("queue/", include("campaigns.web.queue_urls")),
+    path("do-not-call/", include("campaigns.web.dnc_urls")),
 ]

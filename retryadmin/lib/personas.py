@@ -32,6 +32,10 @@ PERSONA_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "campaigns.attemptrule": _ALL,
         "campaigns.attemptrule:manage_required_rules": (),
         "campaigns.attemptrulechange": _VIEW,
+        "campaigns.donotcalllist": _VIEW,
+        "campaigns.donotcallentry": ("add", "delete", "view"),
+        "campaigns.donotcallremoval": _VIEW,
+        "campaigns.donotcallimport": ("add", "view"),
         "wrapup.agentsession": _VIEW,
     },
     SALES_MANAGER: {
@@ -44,6 +48,10 @@ PERSONA_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "campaigns.campaign:view_report": (),
         "campaigns.attemptrule": _VIEW,
         "campaigns.attemptrulechange": _VIEW,
+        "campaigns.donotcalllist": _VIEW,
+        "campaigns.donotcallentry": _VIEW,
+        "campaigns.donotcallremoval": _VIEW,
+        "campaigns.donotcallimport": _VIEW,
         "wrapup.agentsession": _VIEW,
     },
     SUPERVISOR: {
@@ -62,6 +70,10 @@ PERSONA_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         # A campaign's own attempt rules (compliance on the floor); the organisation's required ones stay locked.
         "campaigns.attemptrule": _ALL,
         "campaigns.attemptrulechange": _VIEW,
+        "campaigns.donotcalllist": _VIEW,
+        "campaigns.donotcallentry": ("add", "delete", "view"),
+        "campaigns.donotcallremoval": _VIEW,
+        "campaigns.donotcallimport": ("add", "view"),
         "wrapup.agentsession": _VIEW,
     },
     AGENT: {

@@ -218,6 +218,9 @@ IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=30 * 1024 * 1024)
 IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=200_000)
 # An import whose worker died stays "running": fail it after IMPORT_STALL_SECONDS without progress.
 IMPORT_STALL_SECONDS = env.float("IMPORT_STALL_SECONDS", default=300.0)
+# Do-not-call list imports (rule 8): lists run to millions of numbers, one per row.
+DNC_IMPORT_MAX_BYTES = env.int("DNC_IMPORT_MAX_BYTES", default=100 * 1024 * 1024)
+DNC_IMPORT_MAX_ROWS = env.int("DNC_IMPORT_MAX_ROWS", default=3_000_000)
 CELERY_BEAT_SCHEDULE["fail-stalled-imports"] = {"task": "campaigns.tasks.fail_stalled_imports", "schedule": 60.0}
 # A periodic run left in the queue while the worker was down is superseded by the next one: expire it
 # after one period, so a restarted worker does not work through hundreds of stale runs first.

@@ -12,8 +12,10 @@
     bar.style.width = status.percent + "%";
     bar.textContent = status.percent + "%";
     meter.setAttribute("aria-valuenow", String(status.percent));
-    ["processed_rows", "imported_rows", "error_count"].forEach(function (key) {
-      box.querySelector('[data-field="' + key + '"]').textContent = number.format(status[key]);
+    // Contact imports count listed_rows, do-not-call imports already_listed: each page shows its own.
+    ["processed_rows", "imported_rows", "listed_rows", "already_listed", "error_count"].forEach(function (key) {
+      const field = box.querySelector('[data-field="' + key + '"]');
+      if (field && status[key] !== undefined) field.textContent = number.format(status[key]);
     });
     // The finished page shows the message once, in its result box; only a running page has this span.
     const message = box.querySelector('[data-field="message"]');

@@ -10,8 +10,8 @@ from django.utils import timezone
 
 from campaigns.models import Attempt, Campaign, Contact, RedialRequest
 from campaigns.services import contacts as contact_services
+from campaigns.services import do_not_call, scheduling
 from campaigns.services import redials as redial_services
-from campaigns.services import scheduling
 from strategies import engine
 from wrapup.models import AgentSession
 from wrapup.services.sessions import lock_session, set_state
@@ -32,10 +32,11 @@ def allocate_next_call(agent, *, now: datetime | None = None) -> Contact | None:
     """Give a ready agent of an agent-first campaign their next call, and put them in call.
 
     Order: the agent's own due personal redials, then due common ones, then fresh contacts (pending,
-    never attempted); oldest due first in each. A contact another agent holds, one outside allowed time
-    now (business hours, holidays, contact window, daily limit, attempt rules, repeat band) and one
-    already claimed by someone else are skipped. Returns the contact, or None when the agent is not
-    ready, the campaign is not an active agent-first one, or nothing may be called now.
+    never attempted); oldest due first in each. A contact whose number is on a do-not-call list (rule 8),
+    one another agent holds, one outside allowed time now (business hours, holidays, contact window, daily
+    limit, attempt rules, repeat band) and one already claimed by someone else are skipped. Returns the
+    contact, or None when the agent is not ready, the campaign is not an active agent-first one, or nothing
+    may be called now.
     """
     now = now or timezone.now()
     # Overdue personal redials past their campaign's grace become common before anyone looks.
@@ -84,6 +85,8 @@ class _Picker:
             due_at__lte=self.now,
             contact__status__in=TAKEABLE_CONTACT_STATUSES,
         ).exclude(self._held_elsewhere("contact_id"))
+        # Rule 8: a number listed since its request was planned is never offered.
+        requests = requests.exclude(do_not_call.listed_subquery("contact__phone", "campaign_id"))
         for owner_filter in ({"owner": self.agent}, {"owner__isnull": True}):
             rows = (
                 requests.filter(**owner_filter)
@@ -101,6 +104,7 @@ class _Picker:
                 Exists(RedialRequest.objects.filter(contact=OuterRef("pk"), status__in=RedialRequest.OPEN_STATUSES))
             )
             .exclude(self._held_elsewhere("pk"))
+            .exclude(do_not_call.listed_subquery("phone", "campaign_id"))
             .order_by("created_at", "id")
             .values_list("id", flat=True)[:CANDIDATES_PER_TIER]
         )
