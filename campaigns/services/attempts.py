@@ -9,7 +9,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from campaigns.models import Attempt, Campaign, Contact, RedialRequest
-from campaigns.services import scheduling
+from campaigns.services import best_time, scheduling
 from campaigns.services.contacts import (
     cancel_open_requests,
     close_contact,
@@ -242,6 +242,11 @@ def _schedule_locked(
         )
         if due_at is None:
             decision = Decision(None, _reason_when_nothing_allowed(campaign, decision.candidate_at), explanation)
+    elif decision.is_retry and due_at is not None and campaign.best_time_enabled:
+        number_records = scheduling.number_history(contact, campaign, calendar, attempt.started_at)
+        move = best_time.move_retry(campaign, contact, due_at, history, calendar, number_records)
+        if move is not None:
+            due_at, explanation = move.at, f"{explanation}; best time to call {move.explanation}"
     _store_decision(attempt, decision, due_at, explanation)
     if due_at is None:
         close_contact(contact, decision.reason, now)
