@@ -154,7 +154,7 @@ def move_retry(
         return None
     catalog = scheduling.catalog()
     zone = scheduling.contact_zone(contact)
-    own = best_time.contact_counts(((r.started_at, _connected(r, catalog)) for r in history), zone)
+    own = best_time.contact_counts(((r.at, _connected(r, catalog)) for r in history), zone)
     table = best_time.contact_table(own, table)
     max_shift = timedelta(hours=campaign.best_time_max_shift_hours)
 
