@@ -146,6 +146,7 @@ def test_refresh_rewrites_the_table_and_a_campaign_without_calls_gets_the_organi
     assert ConnectRateTable.objects.count() == 2
     quiet_table = best_time_service.table_for(quiet)
     assert quiet_table.attempts == 0
-    # Three answered calls at Sunday midnight and three unanswered at noon raise the organisation's (and so the quiet campaign's) Sunday rate.
+    # Answered calls at Sunday midnight, unanswered ones at noon: the organisation's table, the quiet
+    # campaign's prior, says so.
     sunday = 6 * 24
     assert quiet_table.rate(sunday) > quiet_table.rate(sunday + 12)
