@@ -15,6 +15,7 @@ from campaigns.models import WEEKDAY_CHOICES, Campaign, Contact, ImportJob, minu
 from campaigns.queries import contacts as contact_queries
 from campaigns.queries import counts
 from campaigns.queries import dashboard as dashboard_queries
+from campaigns.services import best_time as best_time_services
 from campaigns.services import campaigns as campaign_services
 from campaigns.services import contacts as contact_services
 from campaigns.web import rule_views
@@ -160,6 +161,7 @@ def campaign_detail(request, pk: int):
     campaign = get_object_or_404(Campaign.objects.select_related("dial_plan"), pk=pk)
     dashboard = dashboard_queries.campaign_dashboard(campaign)
     required_rules, campaign_rules = rule_views.rules_in_force(campaign)
+    connect_rates = best_time_services.table_for(campaign)
     chart_data = {
         "status": {
             "labels": [label for _, label, _ in dashboard.contacts_by_status],
@@ -192,6 +194,8 @@ def campaign_detail(request, pk: int):
                 else ""
             ),
             "holidays": list(campaign.holidays.all()[:50]),
+            "connect_rates": connect_rates,
+            "heatmap": best_time_services.heatmap(connect_rates) if connect_rates else [],
             "required_rules": required_rules,
             "campaign_rules": campaign_rules,
             "can_view_rules": _can(request, rule_views.VIEW_RULES),
@@ -294,6 +298,7 @@ def _contact_detail_page(request, contact, notes_form=None, dnc_form=None, statu
             "contact": contact,
             "attempts": contact_queries.contact_timeline(contact),
             "open_request": contact_queries.open_redial_request(contact),
+            "answered_hours": best_time_services.contact_answered_hours(contact),
             "notes_form": notes_form or ContactNotesForm(instance=contact),
             "dnc_form": dnc_form or DoNotCallForm(),
             "can_change": _can(request, "campaigns.change_contact"),
