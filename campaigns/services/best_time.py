@@ -109,9 +109,12 @@ def table_for(campaign: Campaign) -> RateTable | None:
     """The campaign's stored connect-rate table; None before beat first computed it (or when a stored
     row is not a valid table, e.g. edited by hand)."""
     row = ConnectRateTable.objects.filter(campaign=campaign).values_list("cells", "base_rate").first()
-    if row is None:
-        return None
-    cells, base_rate = row
+    return None if row is None else table_from_cells(*row)
+
+
+def table_from_cells(cells, base_rate) -> RateTable | None:
+    """A RateTable from a ConnectRateTable's stored cells and base rate; None when they are not a valid
+    table (edited by hand in the database)."""
     try:
         return RateTable(tuple(Cell(float(rate), int(a), int(c)) for rate, a, c in cells), float(base_rate))
     except (TypeError, ValueError):

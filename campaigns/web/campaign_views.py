@@ -158,10 +158,12 @@ def calling_now(request, pk: int):
 
 @permission_required(VIEW_CAMPAIGN, raise_exception=True)
 def campaign_detail(request, pk: int):
-    campaign = get_object_or_404(Campaign.objects.select_related("dial_plan"), pk=pk)
+    campaign = get_object_or_404(Campaign.objects.select_related("dial_plan", "connect_rate_table"), pk=pk)
     dashboard = dashboard_queries.campaign_dashboard(campaign)
     required_rules, campaign_rules = rule_views.rules_in_force(campaign)
-    connect_rates = best_time_services.table_for(campaign)
+    # Read with the campaign (select_related): the heatmap costs no query of its own.
+    stored = getattr(campaign, "connect_rate_table", None)
+    connect_rates = best_time_services.table_from_cells(stored.cells, stored.base_rate) if stored else None
     chart_data = {
         "status": {
             "labels": [label for _, label, _ in dashboard.contacts_by_status],
