@@ -205,7 +205,9 @@ def _close_request_after_call(request: RedialRequest, attempt: Attempt, now: dat
 
 def schedule_retry(attempt: Attempt, *, now: datetime | None = None) -> RedialRequest | None:
     """Run the engine on the contact's history up to `attempt`, store its decision on the attempt, and
-    either write the contact's (single) open redial request or close the contact.
+    either write the contact's (single) open redial request or close the contact. With the campaign's
+    best time to call on, a retry may move later to a better hour (campaigns.services.best_time), the
+    move's reason appended to the decision's explanation.
 
     Returns the new request, or None when no retry was scheduled: the contact is then `done` (final
     outcome) or `exhausted` (maximum attempts, no rule, no calling window, campaign ended), with the
