@@ -4,11 +4,13 @@ slot or outside allowed time, and changes nothing when off; beat's aggregation c
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.conf import settings
 from django.utils import timezone
 
 from campaigns.models import ConnectRateTable, RedialRequest
 from campaigns.services import best_time as best_time_service
 from campaigns.services.attempts import record_attempt
+from campaigns.services.best_time_tasks import refresh_connect_rate_tables
 from campaigns.services.contacts import create_contact
 from strategies import best_time
 from tests.factories import AttemptFactory, CampaignFactory, ContactFactory, RedialRequestFactory
@@ -150,3 +152,12 @@ def test_refresh_rewrites_the_table_and_a_campaign_without_calls_gets_the_organi
     # campaign's prior, says so.
     sunday = 6 * 24
     assert quiet_table.rate(sunday) > quiet_table.rate(sunday + 12)
+
+
+def test_the_beat_task_is_scheduled_and_writes_the_tables():
+    entry = settings.CELERY_BEAT_SCHEDULE["refresh-connect-rates"]
+    assert entry["task"] == refresh_connect_rate_tables.name
+    campaign = CampaignFactory()
+    AttemptFactory(contact=ContactFactory(campaign=campaign), outcome=outcome(ANSWERED))
+    assert refresh_connect_rate_tables.apply().get() == 1
+    assert best_time_service.table_for(campaign).connects == 1
