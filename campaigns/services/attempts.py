@@ -246,7 +246,7 @@ def _schedule_locked(
             decision = Decision(None, _reason_when_nothing_allowed(campaign, decision.candidate_at), explanation)
     elif decision.is_retry and due_at is not None and campaign.best_time_enabled:
         number_records = scheduling.number_history(contact, campaign, calendar, attempt.started_at)
-        move = best_time.move_retry(campaign, contact, due_at, history, calendar, number_records)
+        move = best_time.move_retry(campaign, contact, due_at, history, calendar, number_records, token)
         if move is not None:
             due_at, explanation = move.at, f"{explanation}; best time to call {move.explanation}"
     _store_decision(attempt, decision, due_at, explanation)

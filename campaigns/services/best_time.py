@@ -146,16 +146,18 @@ def move_retry(
     history: Sequence[AttemptRecord],
     calendar: Calendar,
     number_records: Sequence[AttemptRecord],
+    token: str | None,
 ) -> Move | None:
     """Where best time to call moves the retry the engine decided for `decided_at`, or None: the option
     is off, beat has not computed the campaign's table yet, or no later slot is enough better, allowed
-    (every rule the engine checked, on the same history) and not full."""
+    (every rule the engine checked, on the same history) and not full. `token` is the configuration
+    token the decision was made under (its catalog is reused)."""
     if not campaign.best_time_enabled:
         return None
     table = table_for(campaign)
     if table is None:
         return None
-    catalog = scheduling.catalog()
+    catalog = scheduling.catalog_for_token(token)
     zone = scheduling.contact_zone(contact)
     own = best_time.contact_counts(((r.at, _connected(r, catalog)) for r in history), zone)
     table = best_time.contact_table(own, table)
