@@ -93,3 +93,10 @@ def test_the_contact_page_shows_its_own_answered_hours(client, campaign_manager,
     rows = [(r["day"], r["hour"], r["attempts"], r["answered"]) for r in response.context["answered_hours"]]
     assert rows == [("Tue", "19:00", 2, 1), ("Wed", "10:00", 1, 0)]
     assert "Answered hours" in response.content.decode()
+
+
+def test_the_form_page_shows_the_option_in_its_own_section(manager_client):
+    page = manager_client.get(reverse("campaigns:create")).content.decode()
+    assert "Best time to call" in page
+    for name in ("best_time_enabled", "best_time_max_shift_hours", "best_time_min_gain_percent"):
+        assert f'name="{name}"' in page
