@@ -1,5 +1,7 @@
 """How long the campaigns services take: catalog (cached per process, one query for the token), calendar,
-record_attempt with a retry, queue_lead (500 overnight leads), and how many queries record_attempt makes.
+record_attempt with a retry, queue_lead (500 overnight leads), and how many queries record_attempt makes;
+then the same with best time to call on (a learned table favouring 18:00, so each retry moves), and
+beat's refresh of the connect-rate tables over those attempts.
 
 Run: .venv/bin/python bench/campaigns_services.py   (DATABASE_URL picks the database; a throw-away test
 database is created and dropped). The last line is JSON; `load_1m` is the machine's load average when it ends.
@@ -25,17 +27,17 @@ from django.test.utils import CaptureQueriesContext, setup_test_environment, tea
 LEADS = int(os.environ.get("BENCH_LEADS", "500"))
 
 
-def build_campaign():
+def build_campaign(name="bench"):
     from campaigns.models import BusinessHourWindow, Campaign, DialPlan
     from strategies.models import Outcome, Strategy, StrategyRule
 
-    telephony = Strategy.objects.create(name="bench telephony", kind=Strategy.TELEPHONY)
+    telephony = Strategy.objects.create(name=f"{name} telephony", kind=Strategy.TELEPHONY)
     StrategyRule.objects.create(
         strategy=telephony, outcome=Outcome.objects.get(code="sip.customer_no_answer"), amount=1, unit="h"
     )
-    plan = DialPlan.objects.create(name="bench plan", telephony_strategy=telephony)
+    plan = DialPlan.objects.create(name=f"{name} plan", telephony_strategy=telephony)
     campaign = Campaign.objects.create(
-        name="bench", zone="Europe/London", dial_plan=plan, opening_delay_minutes=10, queue_spacing_seconds=30
+        name=name, zone="Europe/London", dial_plan=plan, opening_delay_minutes=10, queue_spacing_seconds=30
     )
     for weekday in range(5):
         BusinessHourWindow.objects.create(campaign=campaign, weekday=weekday, start_minute=540, end_minute=1020)
@@ -47,6 +49,51 @@ def timed(function, repeat):
     for i in range(repeat):
         function(i)
     return (time.perf_counter() - started) / repeat * 1000
+
+
+def best_time_results(no_answer) -> dict:
+    from campaigns.models import Campaign, ConnectRateTable, RedialRequest
+    from campaigns.services import attempts as attempt_services
+    from campaigns.services import best_time as best_time_services
+    from campaigns.services import contacts as contact_services
+    from strategies import best_time
+
+    campaign = build_campaign("bench best time")
+    Campaign.objects.filter(pk=campaign.pk).update(
+        best_time_enabled=True,
+        best_time_max_shift_hours=8,
+        best_time_capacity_per_hour=100_000,
+    )
+    campaign.refresh_from_db()
+    for weekday in range(5):
+        campaign.business_hours.filter(weekday=weekday).update(end_minute=20 * 60)
+    cells = [[0.12, 100, 12] for _ in range(best_time.HOURS_PER_WEEK)]
+    cells[24 + 18] = [0.41, 3200, 1312]  # Tuesday 18:00 London
+    ConnectRateTable.objects.create(campaign=campaign, cells=cells, base_rate=0.13, computed_at=datetime.now(UTC))
+    contacts = [contact_services.create_contact(campaign=campaign, phone=f"+4420713{n:05d}") for n in range(LEADS)]
+
+    def record(i):
+        attempt_services.record_attempt(
+            campaign=campaign,
+            contact=contacts[i],
+            outcome=no_answer,
+            started_at=datetime(2030, 11, 26, 10, tzinfo=UTC),
+            provider="twilio",
+            provider_call_id=f"BT{i}",
+        )
+
+    results = {}
+    with CaptureQueriesContext(connection) as queries:
+        results["record_attempt_best_time_ms"] = round(timed(record, LEADS), 3)
+    results["record_attempt_best_time_queries"] = round(len(queries) / LEADS, 2)
+    results["best_time_moved"] = RedialRequest.objects.filter(
+        campaign=campaign, due_at=datetime(2030, 11, 26, 18, tzinfo=UTC)
+    ).count()
+    now = datetime(2030, 11, 27, tzinfo=UTC)
+    results["refresh_connect_rate_tables_ms"] = round(
+        timed(lambda _: best_time_services.refresh_connect_rate_tables(now=now), 3), 3
+    )
+    return results
 
 
 def main():
@@ -87,6 +134,7 @@ def main():
         results["record_attempt_ms"] = round(timed(record, LEADS), 3)
     # Savepoints included, as Django counts them; the first call may fill the configuration cache.
     results["record_attempt_queries"] = round(len(queries) / LEADS, 2)
+    results.update(best_time_results(no_answer))
     results["load_1m"] = os.getloadavg()[0]
     for key, value in results.items():
         print(f"{key}: {value}")

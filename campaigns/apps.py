@@ -5,7 +5,12 @@ from django.apps import AppConfig
 # Each task lives beside the code it runs, so Celery's autodiscovery (which looks for `campaigns.tasks`)
 # does not find them; importing them here registers them in every process, the web one included (it
 # queues some of them by name).
-TASK_MODULES = ("campaigns.dispatch.tasks", "campaigns.imports.tasks", "campaigns.services.tasks")
+TASK_MODULES = (
+    "campaigns.dispatch.tasks",
+    "campaigns.imports.tasks",
+    "campaigns.services.tasks",
+    "campaigns.services.best_time_tasks",
+)
 
 
 class CampaignsConfig(AppConfig):

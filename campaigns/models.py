@@ -166,6 +166,33 @@ class Campaign(models.Model):
         help_text="After an unanswered call at 11:17, avoid this many hours either side of 11:17 for the next one. "
         "0 = off, at most 11.",
     )
+    best_time_enabled = models.BooleanField(
+        "best time to call",
+        default=False,
+        db_default=False,
+        help_text="Move a retry later, to an hour when this campaign's contacts answer more often.",
+    )
+    best_time_max_shift_hours = models.PositiveSmallIntegerField(
+        "best time: latest move (h)",
+        default=6,
+        db_default=6,
+        validators=[MinValueValidator(1), MaxValueValidator(limits.MAX_BEST_TIME_SHIFT_HOURS)],
+        help_text="A retry moves at most this many hours later than its rule says; 24 = the same hour tomorrow.",
+    )
+    best_time_min_gain_percent = models.PositiveSmallIntegerField(
+        "best time: least gain (%)",
+        default=30,
+        db_default=30,
+        validators=[MaxValueValidator(limits.MAX_BEST_TIME_GAIN_PERCENT)],
+        help_text="Move only when contacts answer at least this much more often then (30 = 30% higher).",
+    )
+    best_time_capacity_per_hour = models.PositiveIntegerField(
+        "best time: calls per hour",
+        default=60,
+        db_default=60,
+        validators=[MinValueValidator(1), MaxValueValidator(limits.MAX_BEST_TIME_CAPACITY_PER_HOUR)],
+        help_text="The campaign's capacity: no 15-minute slot gets more moved retries than a quarter of this.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -213,6 +240,19 @@ class Campaign(models.Model):
         if amount is not None and limits.delay_too_long(amount, unit):
             errors["redial_delay_amount"] = f"The redial delay may be at most {limits.MAX_DELAY_TEXT}."
         return errors
+
+
+class ConnectRateTable(models.Model):
+    """A campaign's learned connect rate by the contact's local hour of the week (best time to call),
+    recomputed by beat: `cells` holds 168 [rate, attempts, connects], Monday 00:00 first."""
+
+    campaign = models.OneToOneField(Campaign, on_delete=models.CASCADE, related_name="connect_rate_table")
+    cells = models.JSONField(default=list)
+    base_rate = models.FloatField(default=0.0)
+    computed_at = models.DateTimeField()
+
+    def __str__(self):
+        return f"Connect rates of {self.campaign}"
 
 
 class BusinessHourWindow(models.Model):

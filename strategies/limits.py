@@ -24,6 +24,12 @@ MAX_DAILY_ATTEMPTS = MAX_ATTEMPTS
 # Steps of an attempt ladder.
 MAX_LADDER_STEPS = 100
 
+# Best time to call: how much later than its rule a retry may move, the gain that justifies it, and the
+# campaign's calls per hour (the cap on retries moved into one 15-minute slot).
+MAX_BEST_TIME_SHIFT_HOURS = 24
+MAX_BEST_TIME_GAIN_PERCENT = 1000
+MAX_BEST_TIME_CAPACITY_PER_HOUR = 100_000
+
 UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
@@ -41,4 +47,7 @@ CAMPAIGN_LIMITS = {
     "personal_redial_grace_minutes": (MAX_PERSONAL_REDIAL_GRACE_MINUTES, "minutes (one year)"),
     "short_call_seconds": (MAX_SHORT_CALL_SECONDS, "seconds (one day)"),
     "acw_timeout_seconds": (MAX_ACW_TIMEOUT_SECONDS, "seconds (one day)"),
+    "best_time_max_shift_hours": (MAX_BEST_TIME_SHIFT_HOURS, "hours (the same hour tomorrow)"),
+    "best_time_min_gain_percent": (MAX_BEST_TIME_GAIN_PERCENT, "%"),
+    "best_time_capacity_per_hour": (MAX_BEST_TIME_CAPACITY_PER_HOUR, "calls per hour"),
 }

@@ -9,7 +9,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from campaigns.models import Attempt, Campaign, Contact, RedialRequest
-from campaigns.services import do_not_call, scheduling
+from campaigns.services import best_time, do_not_call, scheduling
 from campaigns.services.contacts import (
     cancel_open_requests,
     close_contact,
@@ -205,7 +205,9 @@ def _close_request_after_call(request: RedialRequest, attempt: Attempt, now: dat
 
 def schedule_retry(attempt: Attempt, *, now: datetime | None = None) -> RedialRequest | None:
     """Run the engine on the contact's history up to `attempt`, store its decision on the attempt, and
-    either write the contact's (single) open redial request or close the contact.
+    either write the contact's (single) open redial request or close the contact. With the campaign's
+    best time to call on, a retry may move later to a better hour (campaigns.services.best_time), the
+    move's reason appended to the decision's explanation.
 
     Returns the new request, or None when no retry was scheduled: the contact is then `done` (final
     outcome) or `exhausted` (maximum attempts, no rule, no calling window, campaign ended), with the
@@ -246,6 +248,11 @@ def _schedule_locked(
         )
         if due_at is None:
             decision = Decision(None, _reason_when_nothing_allowed(campaign, decision.candidate_at), explanation)
+    elif decision.is_retry and due_at is not None and campaign.best_time_enabled:
+        number_records = scheduling.number_history(contact, campaign, calendar, attempt.started_at)
+        move = best_time.move_retry(campaign, contact, due_at, history, calendar, number_records, token)
+        if move is not None:
+            due_at, explanation = move.at, f"{explanation}; best time to call {move.explanation}"
     _store_decision(attempt, decision, due_at, explanation)
     if due_at is None:
         close_contact(contact, decision.reason, now)

@@ -124,6 +124,12 @@ def catalog() -> Catalog:
     return _cached(config_token(), ("catalog",), catalog_from_db)
 
 
+def catalog_for_token(token: str | None) -> Catalog:
+    """catalog() under a configuration token the caller already read in its transaction (no query when
+    cached; None reads the catalog from the database)."""
+    return _cached(token, ("catalog",), catalog_from_db)
+
+
 def attempt_rules_for(campaign: Campaign | None) -> tuple[engine.AttemptRule, ...]:
     """The organisation's required attempt rules, then the campaign's own (none when `campaign` is None or
     unsaved), as the engine reads them (one query). A row that is not a valid rule (changed by hand in the

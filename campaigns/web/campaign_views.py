@@ -16,6 +16,7 @@ from campaigns.queries import contacts as contact_queries
 from campaigns.queries import counts
 from campaigns.queries import dashboard as dashboard_queries
 from campaigns.queries import do_not_call as dnc_queries
+from campaigns.services import best_time as best_time_services
 from campaigns.services import campaigns as campaign_services
 from campaigns.services import contacts as contact_services
 from campaigns.services import do_not_call
@@ -159,9 +160,12 @@ def calling_now(request, pk: int):
 
 @permission_required(VIEW_CAMPAIGN, raise_exception=True)
 def campaign_detail(request, pk: int):
-    campaign = get_object_or_404(Campaign.objects.select_related("dial_plan"), pk=pk)
+    campaign = get_object_or_404(Campaign.objects.select_related("dial_plan", "connect_rate_table"), pk=pk)
     dashboard = dashboard_queries.campaign_dashboard(campaign)
     required_rules, campaign_rules = rule_views.rules_in_force(campaign)
+    # Read with the campaign (select_related): the heatmap costs no query of its own.
+    stored = getattr(campaign, "connect_rate_table", None)
+    connect_rates = best_time_services.table_from_cells(stored.cells, stored.base_rate) if stored else None
     chart_data = {
         "status": {
             "labels": [label for _, label, _ in dashboard.contacts_by_status],
@@ -194,6 +198,8 @@ def campaign_detail(request, pk: int):
                 else ""
             ),
             "holidays": list(campaign.holidays.all()[:50]),
+            "connect_rates": connect_rates,
+            "heatmap": best_time_services.heatmap(connect_rates) if connect_rates else [],
             "required_rules": required_rules,
             "campaign_rules": campaign_rules,
             "can_view_rules": _can(request, rule_views.VIEW_RULES),
@@ -298,6 +304,7 @@ def _contact_detail_page(request, contact, notes_form=None, dnc_form=None, statu
             "open_request": contact_queries.open_redial_request(contact),
             "last_closed_request": dnc_queries.last_closed_request(contact),
             "dnc_entry": do_not_call.listed_entry(contact.campaign_id, contact.phone),
+            "answered_hours": best_time_services.contact_answered_hours(contact),
             "notes_form": notes_form or ContactNotesForm(instance=contact),
             "dnc_form": dnc_form or DoNotCallForm(),
             "can_change": _can(request, "campaigns.change_contact"),

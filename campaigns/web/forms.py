@@ -123,6 +123,10 @@ class CampaignForm(forms.ModelForm):
             "requires_end_wrap_up",
             "personal_redial_grace_minutes",
             "lead_api_key",
+            "best_time_enabled",
+            "best_time_max_shift_hours",
+            "best_time_min_gain_percent",
+            "best_time_capacity_per_hour",
         ]
         widgets = {
             "dialer_secret": WriteOnlySecretInput(),
@@ -161,11 +165,28 @@ class CampaignForm(forms.ModelForm):
                 "lead_api_key",
             ],
         ),
+        (
+            "Best time to call",
+            [
+                "best_time_enabled",
+                "best_time_max_shift_hours",
+                "best_time_min_gain_percent",
+                "best_time_capacity_per_hour",
+            ],
+        ),
     ]
+    # Settings a client that does not know them may leave out: the campaign keeps its value.
+    KEPT_WHEN_LEFT_OUT = (
+        "avoid_repeat_hours",
+        "best_time_max_shift_hours",
+        "best_time_min_gain_percent",
+        "best_time_capacity_per_hour",
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["avoid_repeat_hours"].required = False
+        for name in self.KEPT_WHEN_LEFT_OUT:
+            self.fields[name].required = False
         campaign = self.instance
         if campaign.pk:
             for name in ("starts_at", "ends_at"):
@@ -178,10 +199,21 @@ class CampaignForm(forms.ModelForm):
         for name in SECRET_FIELDS:
             show_secret_masked(self, name)
 
+    def _kept_when_left_out(self, name: str):
+        value = self.cleaned_data.get(name)
+        return getattr(self.instance, name) if value is None else value
+
     def clean_avoid_repeat_hours(self):
-        # Left out (a client that does not know the field): the campaign keeps its repeat band.
-        value = self.cleaned_data.get("avoid_repeat_hours")
-        return self.instance.avoid_repeat_hours if value is None else value
+        return self._kept_when_left_out("avoid_repeat_hours")
+
+    def clean_best_time_max_shift_hours(self):
+        return self._kept_when_left_out("best_time_max_shift_hours")
+
+    def clean_best_time_min_gain_percent(self):
+        return self._kept_when_left_out("best_time_min_gain_percent")
+
+    def clean_best_time_capacity_per_hour(self):
+        return self._kept_when_left_out("best_time_capacity_per_hour")
 
     def fieldsets(self):
         """[(legend, [bound fields])] in the order the page shows them."""

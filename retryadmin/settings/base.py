@@ -222,6 +222,14 @@ IMPORT_STALL_SECONDS = env.float("IMPORT_STALL_SECONDS", default=300.0)
 DNC_IMPORT_MAX_BYTES = env.int("DNC_IMPORT_MAX_BYTES", default=100 * 1024 * 1024)
 DNC_IMPORT_MAX_ROWS = env.int("DNC_IMPORT_MAX_ROWS", default=3_000_000)
 CELERY_BEAT_SCHEDULE["fail-stalled-imports"] = {"task": "campaigns.tasks.fail_stalled_imports", "schedule": 60.0}
+# Best time to call: how often beat recomputes every campaign's connect-rate table (seconds), and how
+# many days of attempts it learns from.
+BEST_TIME_REFRESH_SECONDS = env.float("BEST_TIME_REFRESH_SECONDS", default=3600.0)
+BEST_TIME_HISTORY_DAYS = env.int("BEST_TIME_HISTORY_DAYS", default=90)
+CELERY_BEAT_SCHEDULE["refresh-connect-rates"] = {
+    "task": "campaigns.tasks.refresh_connect_rate_tables",
+    "schedule": BEST_TIME_REFRESH_SECONDS,
+}
 # A periodic run left in the queue while the worker was down is superseded by the next one: expire it
 # after one period, so a restarted worker does not work through hundreds of stale runs first.
 for _entry in CELERY_BEAT_SCHEDULE.values():
