@@ -106,11 +106,12 @@ def add_number(request, list_pk: int):
 @require_POST
 @permission_required(REMOVE, raise_exception=True)
 def remove_number(request, list_pk: int, entry_pk: int):
-    entry = get_object_or_404(DoNotCallEntry, pk=entry_pk, list_id=list_pk)
+    entry = get_object_or_404(DoNotCallEntry.objects.select_related("list__campaign"), pk=entry_pk, list_id=list_pk)
     form = RemoveNumberForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Say why the number comes off the list; it was not removed.")
-        return redirect(f"{reverse('campaigns:dnc_list', args=[list_pk])}?q={entry.phone}")
+        # Bad input is a 4xx naming the field, not a redirect that looks like success.
+        messages.error(request, f"Why it comes off: say why {entry.phone} comes off the list; it was not removed.")
+        return _list_page(request, entry.list, status=400)
     do_not_call.remove_number(entry, by=request.user, why=form.cleaned_data["why"])
     messages.success(request, f"{entry.phone} is off the list; the removal is recorded.")
     return redirect("campaigns:dnc_list", list_pk=list_pk)

@@ -203,7 +203,8 @@ def test_a_supervisor_finds_adds_removes_and_exports_numbers(client, supervisor,
     assert counts == {"Import": 0, "Agent call result": 1, "API": 1, "Supervisor": 1}
     entry = DoNotCallEntry.objects.get(phone="+442079460502")
     refused = client.post(reverse("campaigns:dnc_remove", args=[listing.pk, entry.pk]), {"why": ""})
-    assert refused.status_code == 302 and DoNotCallEntry.objects.filter(pk=entry.pk).exists()
+    assert refused.status_code == 400 and DoNotCallEntry.objects.filter(pk=entry.pk).exists()
+    assert "Why it comes off" in refused.content.decode()
     client.post(reverse("campaigns:dnc_remove", args=[listing.pk, entry.pk]), {"why": "typed by mistake"})
     assert not DoNotCallEntry.objects.filter(pk=entry.pk).exists()
     removal = DoNotCallRemoval.objects.get()

@@ -20,11 +20,14 @@ from campaigns.models import (
     Campaign,
     Contact,
     DialPlan,
+    DoNotCallEntry,
+    DoNotCallImport,
     ImportJob,
     LeadSubmission,
     RedialRequest,
     WebhookEvent,
 )
+from campaigns.services import do_not_call
 from retryadmin.lib.personas import AGENT, CAMPAIGN_MANAGER, SALES_MANAGER, STAFF_PERSONAS, SUPERVISOR
 from strategies.models import AutoClassification, CallResult, Outcome, ProviderMapping, Strategy, StrategyRule
 from wrapup.models import AgentSession
@@ -91,6 +94,8 @@ class World:
                 return str(self.values["redial"])
             if text.startswith("agent/attempts/"):
                 return str(self.values["attempt"])
+            if text.startswith("campaigns/do-not-call/") and name != "pk":
+                return str(self.values[{"list_pk": "dnc_list", "entry_pk": "dnc_entry", "job_pk": "dnc_job"}[name]])
             return str(self.values[{"pk": "campaign", "contact_pk": "contact", "job_pk": "job"}[name]])
 
         return "/" + re.sub(r"<(?:\w+:)?(\w+)>", value, text)
@@ -141,6 +146,15 @@ def build_world() -> World:
     event = WebhookEvent.objects.create(provider="sip", body="{}", status=WebhookEvent.REJECTED)
     lead = LeadSubmission.objects.create(campaign=campaign, idempotency_key="table", contact=contact, payload={})
     session = AgentSession.objects.create(agent=agent, campaign=campaign)
+    # The campaign's own list (the organisation's is reached through `organisation/`), one number on it,
+    # and one import waiting for confirmation, so the entry and the import pages have real rows.
+    dnc_list = do_not_call.campaign_list(campaign)
+    dnc_entry, _ = do_not_call.add_number(
+        dnc_list, "+442079460001", source=DoNotCallEntry.Source.SUPERVISOR, by=users[SUPERVISOR], reason="asked"
+    )
+    dnc_job = DoNotCallImport.objects.create(
+        list=dnc_list, created_by=users[SUPERVISOR], file="dnc-imports/table.csv", original_name="table.csv"
+    )
     values = {
         "strategy": strategy.pk,
         "campaign": campaign.pk,
@@ -148,6 +162,9 @@ def build_world() -> World:
         "attempt": attempt.pk,
         "redial": redial.pk,
         "job": job.pk,
+        "dnc_list": dnc_list.pk,
+        "dnc_entry": dnc_entry.pk,
+        "dnc_job": dnc_job.pk,
         "campaign_type": ContentType.objects.get_for_model(Campaign).pk,
         "auth.group": Group.objects.get(name=SUPERVISOR).pk,
         "auth.user": users[AGENT].pk,
