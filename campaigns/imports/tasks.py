@@ -17,6 +17,9 @@ def run_import(job_id: int) -> int | None:
 
 @shared_task(name="campaigns.tasks.fail_stalled_imports", ignore_result=True)
 def fail_stalled_imports() -> int:
-    """Beat: running imports whose progress has not moved for IMPORT_STALL_SECONDS (a dead worker) are
-    marked failed. Returns how many."""
-    return len(jobs.fail_stalled_imports())
+    """Beat, every minute: running imports whose progress has not moved for IMPORT_STALL_SECONDS (a dead
+    worker) are marked failed; confirmed imports not started within IMPORT_START_SECONDS are sent again
+    (failed after IMPORT_START_GIVE_UP_SECONDS). Returns how many were failed."""
+    failed = len(jobs.fail_stalled_imports())
+    published, never_started = jobs.restart_unstarted_imports()
+    return failed + len(never_started)
