@@ -15,8 +15,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from campaigns.dispatch.dialers import IDEMPOTENCY_HEADER, SIGNATURE_HEADER, sign
+from campaigns.dispatch.dialers import IDEMPOTENCY_HEADER, SIGNATURE_HEADER
 from campaigns.models import Campaign, RedialRequest
+from retryadmin.lib.signing import body_signature as sign
 from tests.dispatch.due import make_campaign, make_requests
 from tests.integration.test_dispatch_worker import LEASE, System, _wait_until
 
