@@ -1,7 +1,8 @@
 """Store and process telephony callbacks.
 
-Every authenticated delivery is first written raw (`store_event`, its own committed write, so a callback is
-never lost even when processing fails), then processed in one transaction (`process_event`): the call is
+Every authenticated delivery is first written raw, then processed (`receive`: one transaction, one commit;
+when processing fails, the raw event is written again on its own and marked, so a callback is never lost
+even then; `process_event` alone re-processes a stored one): the call is
 matched to its redial request or attempt, the raw status mapped to an outcome, and the attempt recorded
 through `campaigns.services.attempts.record_attempt`, which schedules the retry. The event ends as processed,
 duplicate, progress, unmapped, unmatched, rejected or failed, with the reason in `error`.
@@ -229,6 +230,19 @@ def _find_request(parsed: ParsedEvent) -> RedialRequest | None:
             raise JsonError(404, f"Unknown redial request {parsed.request_id}.", "request")
         return request
     return requests.filter(provider_call_id=parsed.call_id).order_by("-id").first()
+
+
+def receive(delivery: Delivery, parsed: ParsedEvent) -> EventResult:
+    """`store_event` then `process_event`, in one transaction and so one commit: the raw event is written first
+    inside it. Any fault rolls both back, and the slow path runs: the event is stored on its own, then processed
+    (and marked rejected or failed) as process_event does. Either way the event is stored before the provider
+    is answered; a crash before the answer makes the provider deliver it again. Never raises."""
+    try:
+        with transaction.atomic():
+            event = store_event(delivery, parsed)
+            return _process(event, parsed)
+    except Exception:  # nothing of the first try remains; process_event records what went wrong
+        return process_event(store_event(delivery, parsed), parsed)
 
 
 def process_event(event: WebhookEvent, parsed: ParsedEvent | None = None) -> EventResult:

@@ -99,8 +99,11 @@ def _receive(
         parsed, problem = None, exc
     if parsed is not None:
         services.check_fresh(parsed)
-    event = services.store_event(_delivery(request, provider, body), parsed)
-    result = services.reject_event(event, problem) if problem else services.process_event(event, parsed)
+    delivery = _delivery(request, provider, body)
+    if problem:
+        result = services.reject_event(services.store_event(delivery, parsed), problem)
+    else:
+        result = services.receive(delivery, parsed)
     return JsonResponse(result.payload(), status=result.http_status)
 
 
