@@ -7,9 +7,11 @@ Creates (drops first) the scratch database `bench_dispatch` on that server, migr
 seeds N due requests among 1,000,000 future ones (INSERT ... SELECT generate_series) for one auto-dial
 campaign open around the clock with a daily limit (so the history query runs), then measures:
 
-1. the project's path: `campaigns.dispatch.claim.claim_due(batch_size=500)` end to end: SKIP LOCKED claim, re-checks
-   of rules 5 and 7, and after each commit the dial hand-off published to the real Redis broker
-   (one message per 50 claimed ids);
+for each batch size of --batches (default 100, 500 and 1000):
+
+1. the project's path: `campaigns.dispatch.claim.claim_due(batch_size=B)` end to end: SKIP LOCKED claim per
+   active campaign, re-checks of rules 5 and 7, and after each commit the dial hand-off published to the
+   real Redis broker (one message per DISPATCH_DIAL_CHUNK claimed ids);
 2. a raw SQL claim loop (MATERIALIZED CTE, FOR UPDATE SKIP LOCKED, UPDATE ... RETURNING) with the same
    batch size, after resetting the rows and vacuuming.
 
@@ -23,8 +25,8 @@ requests) is seeded first: the project's path then cancels those K at the claim'
 batch), and the raw loop still claims everything.
 
 The published messages are purged afterwards. Last line JSON:
-{"due": N, "per_second": X, "raw_sql_per_second": Y, "ratio": X/Y, "rules": bool, "history": bool,
-"dnc_numbers": M+K, "dnc_listed_due": K}.
+{"due": N, "future": F, "rules": bool, "history": bool, "dnc_numbers": M+K, "dnc_listed_due": K,
+ "figures": [{"batch": B, "per_second": X, "raw_sql_per_second": Y, "ratio": X/Y}, ...]}.
 """
 
 import argparse
@@ -232,11 +234,46 @@ def purge_broker():
         return conn.default_channel.queue_purge("celery") or 0
 
 
+def measure(batch: int, due: int) -> dict:
+    """One batch size: the project's claim_due, then (rows reset) the raw SQL loop."""
+    from campaigns.dispatch import claim
+
+    reset_claims()
+    purge_broker()
+    warm_cache()
+    t0 = time.perf_counter()
+    result = claim.claim_due(batch_size=batch)
+    elapsed = time.perf_counter() - t0
+    published = len(result.dialing)
+    messages = purge_broker()
+    per_second = result.claimed / elapsed
+    print(
+        f"batch {batch}: project claim_due: claimed {result.claimed}, published {published} in {messages} messages,"
+        f" {result.batches} batches, {elapsed:.2f}s -> {per_second:,.0f}/s"
+    )
+    # Listed requests (--dnc-listed) are cancelled at the first run's re-check and stay cancelled after it.
+    if published + result.cancelled != result.claimed or result.claimed > due:
+        sys.exit(f"of {result.claimed} claimed, {published} published and {result.cancelled} cancelled (due {due})")
+    reset_claims()
+    warm_cache()
+    t0 = time.perf_counter()
+    raw = raw_claim_loop(batch)
+    raw_elapsed = time.perf_counter() - t0
+    raw_per_second = raw / raw_elapsed
+    print(f"batch {batch}: raw SQL claim loop: claimed {raw} in {raw_elapsed:.2f}s -> {raw_per_second:,.0f}/s")
+    return {
+        "batch": batch,
+        "per_second": round(per_second),
+        "raw_sql_per_second": round(raw_per_second),
+        "ratio": round(per_second / raw_per_second, 3),
+    }
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--due", type=int, default=100_000)
     parser.add_argument("--future", type=int, default=1_000_000)
-    parser.add_argument("--batch", type=int, default=500)
+    parser.add_argument("--batches", default="100,500,1000", help="comma-separated batch sizes")
     parser.add_argument("--rules", action="store_true", help="two attempt rules per number on the campaign")
     parser.add_argument("--history", action="store_true", help="with --rules: each due number called elsewhere")
     parser.add_argument(
@@ -265,44 +302,17 @@ def main():
         listed = seed_do_not_call(args.dnc_numbers, args.dnc_listed)
         seconds = time.perf_counter() - t0
         print(f"do-not-call list: {args.dnc_numbers + listed} numbers, {listed} of them due, in {seconds:.1f}s")
-    purge_broker()
-
-    from campaigns.dispatch import claim
-
-    t0 = time.perf_counter()
-    result = claim.claim_due(batch_size=args.batch)
-    elapsed = time.perf_counter() - t0
-    published = len(result.dialing)
-    messages = purge_broker()
-    per_second = result.claimed / elapsed
-    print(
-        f"project claim_due: claimed {result.claimed}, published {published} in {messages} messages,"
-        f" {result.batches} batches, {elapsed:.2f}s -> {per_second:,.0f}/s"
-    )
-    if result.claimed != args.due or published != args.due - listed or result.cancelled != listed:
-        sys.exit(
-            f"expected {args.due} claimed, {args.due - listed} published and {listed} cancelled, got"
-            f" {result.claimed}, {published} and {result.cancelled}"
-        )
-
-    reset_claims()
-    warm_cache()
-    t0 = time.perf_counter()
-    raw = raw_claim_loop(args.batch)
-    raw_elapsed = time.perf_counter() - t0
-    raw_per_second = raw / raw_elapsed
-    print(f"raw SQL claim loop: claimed {raw} in {raw_elapsed:.2f}s -> {raw_per_second:,.0f}/s")
+    figures = [measure(int(batch), args.due) for batch in args.batches.split(",")]
     print(
         json.dumps(
             {
                 "due": args.due,
-                "dnc_numbers": args.dnc_numbers + listed,
-                "dnc_listed_due": listed,
-                "per_second": round(per_second),
-                "raw_sql_per_second": round(raw_per_second),
-                "ratio": round(per_second / raw_per_second, 3),
+                "future": args.future,
                 "rules": args.rules,
                 "history": args.history,
+                "dnc_numbers": args.dnc_numbers + listed,
+                "dnc_listed_due": listed,
+                "figures": figures,
             }
         )
     )

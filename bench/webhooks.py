@@ -91,6 +91,7 @@ def start_gunicorn(port: int, conn_max_age: int | None = None) -> subprocess.Pop
         "DJANGO_DEBUG": "false",
         "TWILIO_AUTH_TOKEN": TOKEN,
         "WEBHOOK_RATE_LIMIT_PER_MINUTE": str(10**9),
+        "WEBHOOK_SIGNED_RATE_LIMIT_PER_MINUTE": str(10**9),
     }
     if conn_max_age is not None:
         # django-environ reads CONN_MAX_AGE from the URL, and it wins over the settings' default.
@@ -152,20 +153,27 @@ def twilio_requests(base: str, sids: list[str], seed_value: int = 7) -> list[tup
     ]
 
 
-def drive(base: str, jobs: list, threads: int, method: str) -> tuple[float, list[float], int]:
-    """Run `jobs` over `threads` sessions; returns (elapsed seconds, latencies in ms, non-2xx count)."""
+def drive(base: str, jobs: list, threads: int, method: str, rate: float = 0) -> tuple[float, list[float], int]:
+    """Run `jobs` over `threads` sessions, as fast as they go or, with `rate`, job i sent at start + i/rate
+    (an open loop: a slow answer does not slow the senders down); returns (elapsed seconds, latencies in
+    ms, non-2xx count)."""
     import requests
 
     latencies: list[float] = []
     errors = [0]
     lock = threading.Lock()
-    chunks = [jobs[i::threads] for i in range(threads)]
+    chunks = [list(enumerate(jobs))[i::threads] for i in range(threads)]
+    begin = [0.0]
 
     def worker(chunk):
         session = requests.Session()
         mine = []
         bad = 0
-        for job in chunk:
+        for index, job in chunk:
+            if rate:
+                pause = begin[0] + index / rate - time.perf_counter()
+                if pause > 0:
+                    time.sleep(pause)
             started = time.perf_counter()
             if method == "twilio":
                 form, headers = job
@@ -179,7 +187,7 @@ def drive(base: str, jobs: list, threads: int, method: str) -> tuple[float, list
             errors[0] += bad
 
     pool = [threading.Thread(target=worker, args=(chunk,)) for chunk in chunks]
-    started = time.perf_counter()
+    started = begin[0] = time.perf_counter()
     for thread in pool:
         thread.start()
     for thread in pool:
@@ -195,6 +203,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--calls", type=int, default=1000)
     parser.add_argument("--threads", type=int, default=8)
+    parser.add_argument("--rate", type=float, default=200, help="requests a second of the paced run (p99 at load)")
     parser.add_argument(
         "--conn-max-age",
         type=int,
@@ -211,8 +220,13 @@ def main() -> None:
     try:
         jobs = twilio_requests(base, sids)
         drive(base, [None] * 50, 2, "healthz")  # warm both workers up
-        hook_elapsed, hook_latencies, hook_errors = drive(base, jobs, args.threads, "twilio")
-        health_elapsed, health_latencies, health_errors = drive(base, [None] * len(jobs), args.threads, "healthz")
+        half = len(jobs) // 2
+        hook_elapsed, hook_latencies, hook_errors = drive(base, jobs[:half], args.threads, "twilio")
+        health_elapsed, health_latencies, health_errors = drive(base, [None] * half, args.threads, "healthz")
+        # The other half paced at --rate: the latency a provider sees at that load.
+        paced_elapsed, paced_latencies, paced_errors = drive(
+            base, jobs[half:], max(args.threads, 16), "twilio", rate=args.rate
+        )
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -224,14 +238,20 @@ def main() -> None:
     result = {
         "calls": args.calls,
         "webhook_events": len(jobs),
-        "webhook_per_second": round(len(jobs) / hook_elapsed, 1),
+        "webhook_per_second": round(half / hook_elapsed, 1),
         "webhook_p50_ms": round(statistics.median(hook_latencies), 2),
         "webhook_p99_ms": round(p99(hook_latencies), 2),
         "webhook_errors": hook_errors,
-        "healthz_per_second": round(len(jobs) / health_elapsed, 1),
+        "healthz_per_second": round(half / health_elapsed, 1),
         "healthz_p50_ms": round(statistics.median(health_latencies), 2),
         "healthz_p99_ms": round(p99(health_latencies), 2),
         "healthz_errors": health_errors,
+        "ratio": round((half / hook_elapsed) / (half / health_elapsed), 3),
+        "paced_rate": args.rate,
+        "paced_achieved_per_second": round((len(jobs) - half) / paced_elapsed, 1),
+        "paced_p50_ms": round(statistics.median(paced_latencies), 2),
+        "paced_p99_ms": round(p99(paced_latencies), 2),
+        "paced_errors": paced_errors,
         "attempts": attempts,
         "open_redial_requests": open_requests,
         "events_stored": WebhookEvent.objects.count(),
@@ -246,6 +266,11 @@ def main() -> None:
     print(
         f"healthz:        {result['healthz_per_second']} req/s, p50 {result['healthz_p50_ms']} ms, "
         f"p99 {result['healthz_p99_ms']} ms"
+    )
+    print(f"ratio webhook/healthz: {result['ratio']}")
+    print(
+        f"paced at {args.rate:.0f}/s: achieved {result['paced_achieved_per_second']}/s,"
+        f" p50 {result['paced_p50_ms']} ms, p99 {result['paced_p99_ms']} ms, {paced_errors} non-2xx"
     )
     print(f"attempts {attempts} for {args.calls} calls, open redial requests {open_requests}")
     if attempts != args.calls:

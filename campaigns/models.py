@@ -193,6 +193,10 @@ class Campaign(models.Model):
         validators=[MinValueValidator(1), MaxValueValidator(limits.MAX_BEST_TIME_CAPACITY_PER_HOUR)],
         help_text="The campaign's capacity: no 15-minute slot gets more moved retries than a quarter of this.",
     )
+    dispatch_blocked_reason = models.TextField(
+        blank=True, help_text="Why the scheduler could not handle this campaign's calls; empty: it can."
+    )
+    dispatch_blocked_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -523,6 +527,15 @@ class RedialRequest(models.Model):
         null=True, blank=True, help_text="The opening this request was queued for when it arrived out of hours."
     )
     claim_token = models.UUIDField(null=True, blank=True)
+    dial_key = models.UUIDField(
+        null=True,
+        blank=True,
+        db_index=True,
+        help_text="The hand-off's idempotency key: kept across re-claims until the dialer has answered.",
+    )
+    dialed_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the dialer accepted the call; the telephony result is due after it."
+    )
     lease_expires_at = models.DateTimeField(null=True, blank=True)
     claimed_at = models.DateTimeField(null=True, blank=True)
     dispatch_attempts = models.PositiveSmallIntegerField(default=0)
@@ -552,6 +565,14 @@ class RedialRequest(models.Model):
             models.Index(
                 fields=["lease_expires_at"], condition=Q(status__in=["claimed", "dialing"]), name="redial_lease_open"
             ),
+            # The out-of-hours queue of one opening (queue_lead): its last slot and length, from the index alone.
+            models.Index(
+                fields=["campaign", "queue_opening_at", "due_at"],
+                condition=Q(queue_opening_at__isnull=False),
+                name="redial_queue_opening",
+            ),
+            # The dialer-result deadline: accepted calls, oldest first.
+            models.Index(fields=["dialed_at"], condition=Q(status="dialing"), name="redial_dialing_since"),
             models.Index(fields=["campaign", "status", "due_at"], name="redial_campaign_status_due"),
             models.Index(fields=["owner", "status", "due_at"], name="redial_owner_status_due"),
             # The callbacks screen: open requests in due order (keyset on due_at, id), and failed ones.
@@ -653,12 +674,13 @@ class WebhookEvent(models.Model):
         DUPLICATE = "duplicate", "Duplicate"
         PROGRESS = "progress", "Progress only"
         UNMAPPED = "unmapped", "Unmapped status"
+        UNMATCHED = "unmatched", "Unmatched call"
         REJECTED = "rejected", "Rejected"
         FAILED = "failed", "Failed"
 
     # The spellings the rest of the app still uses.
     RECEIVED, PROCESSED, DUPLICATE, PROGRESS = Status.RECEIVED, Status.PROCESSED, Status.DUPLICATE, Status.PROGRESS
-    UNMAPPED, REJECTED, FAILED = Status.UNMAPPED, Status.REJECTED, Status.FAILED
+    UNMAPPED, UNMATCHED, REJECTED, FAILED = Status.UNMAPPED, Status.UNMATCHED, Status.REJECTED, Status.FAILED
 
     provider = models.CharField(max_length=20, db_index=True)
     call_id = models.CharField(max_length=100, blank=True)

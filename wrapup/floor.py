@@ -14,7 +14,6 @@ from django.utils import timezone
 
 from campaigns.models import Campaign, Contact, RedialRequest
 from campaigns.queries.dashboard import CallingNow, calling_now
-from campaigns.services import scheduling
 from retryadmin.lib.localtime import local
 
 from .models import AgentSession
@@ -110,8 +109,9 @@ def floor_view(now: datetime | None = None) -> list[FloorCampaign]:
         .order_by("name", "pk")
     )
     floor = {
-        # The open/closed line reads the calendar alone: attempt rules only ever defer a contact with history.
-        c.pk: FloorCampaign(campaign=c, calling=calling_now(c, now, scheduling.calendar_for(c, attempt_rules=())))
+        # calling_now builds the calendar from the prefetched rows (attempt rules, which only ever defer a
+        # contact with history, are not read), and stays up when a campaign's rows are bad.
+        c.pk: FloorCampaign(campaign=c, calling=calling_now(c, now))
         for c in campaigns
     }
     for campaign_id, (personal, common) in _callbacks_waiting(list(floor), now).items():

@@ -14,13 +14,14 @@ from typing import Any
 
 import pydantic
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, transaction
 from django.http import HttpRequest, JsonResponse
 from django.utils import timezone
 
-from campaigns.models import Campaign, Contact, LeadSubmission, validate_zone
+from campaigns.models import Campaign, Contact, LeadSubmission, RedialRequest, validate_zone
+from campaigns.services import attempts as attempt_services
+from campaigns.services import blocking, do_not_call
 from campaigns.services import contacts as contact_services
-from campaigns.services import do_not_call
 from campaigns.services import queue as queue_services
 from retryadmin.lib.jsonapi import (
     JsonError,
@@ -131,13 +132,17 @@ def _lead_body(submission: LeadSubmission) -> dict:
         entry = do_not_call.listed_entry(submission.campaign_id, submission.contact.phone)
         if entry is not None:
             explanation = f"Not called: {do_not_call.refusal(entry)}"
-    return {
+    body = {
         "lead": submission.idempotency_key,
         "contact_id": submission.contact_id,
         "redial_request_id": request.pk if request else None,
         "due_at": request.due_at.isoformat() if request else None,
         "explanation": explanation,
     }
+    if request is not None and request.explanation.startswith(attempt_services.HELD_PREFIX):
+        # The campaign's settings stop the scheduler: the lead is stored and queued, and waits for the fix.
+        body["warning"] = request.explanation
+    return body
 
 
 def intake_lead(campaign: Campaign, fields: LeadBody, payload: dict) -> tuple[LeadSubmission, bool]:
@@ -175,7 +180,7 @@ def intake_lead(campaign: Campaign, fields: LeadBody, payload: dict) -> tuple[Le
                         updated_at=timezone.now(),
                     )
                 else:
-                    request = queue_services.queue_lead(campaign=campaign, contact=contact, remarks=fields.remarks)
+                    request = _queue_or_hold(campaign, contact, fields.remarks)
                 submission = LeadSubmission.objects.create(
                     campaign=campaign,
                     idempotency_key=fields.idempotency_key,
@@ -193,6 +198,25 @@ def intake_lead(campaign: Campaign, fields: LeadBody, payload: dict) -> tuple[Le
             if last_pass or not Contact.objects.filter(campaign=campaign, phone=phone).exists():
                 raise JsonInvalid(_validation_errors(error), INVALID_LEAD) from None
     raise AssertionError("unreachable: the last pass returns or raises")
+
+
+def _queue_or_hold(campaign: Campaign, contact: Contact, remarks: str):
+    """queue_lead, isolated per campaign: when the campaign's data makes the engine fail, the lead is still
+    stored and queued (held due now, saying why; see attempt_services.hold_for_fix) and the campaign is
+    marked blocked. A refusal of the lead itself (closed contact, no calling time left) still raises."""
+    try:
+        with transaction.atomic():
+            return queue_services.queue_lead(campaign=campaign, contact=contact, remarks=remarks)
+    except (ValidationError, DatabaseError):
+        raise
+    except Exception as exc:
+        locked = Contact.objects.select_for_update().select_related("campaign").get(pk=contact.pk)
+        request = attempt_services.hold_for_fix(
+            None, locked, blocking.describe(exc), timezone.now(), where=blocking.LEAD_INTAKE
+        )
+        if remarks:
+            RedialRequest.objects.filter(pk=request.pk).update(remarks=remarks)
+        return request
 
 
 class LeadKeyReused(Exception):

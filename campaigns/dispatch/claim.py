@@ -1,7 +1,7 @@
 """Dispatch of due redial requests: claim, re-check, hand off, dial, sweep expired leases.
 
 The database row is the schedule. A claim moves `scheduled -> claimed` with a fresh claim_token and a
-lease; only the holder of that token may move it on (`claimed -> dialing` in `dial_claimed`). A lost
+lease; only the holder of that token may move it on (`claimed -> dialing` in `campaigns.dispatch.dial`). A lost
 worker or message leaves the row claimed until its lease expires; `sweep_leases` then puts it back to
 `scheduled` (or `failed` after DISPATCH_MAX_ATTEMPTS). A stale or duplicate message carries an old
 token and changes nothing. So a request is dialed at most once per claim and never lost.
@@ -29,7 +29,7 @@ from django.utils import timezone
 
 from campaigns.dispatch.dial import lease_seconds, release_claims
 from campaigns.models import Attempt, Campaign, Contact, RedialRequest
-from campaigns.services import do_not_call, scheduling
+from campaigns.services import blocking, do_not_call, scheduling
 from strategies import engine
 
 logger = logging.getLogger(__name__)
@@ -60,6 +60,13 @@ DIAL_BATCH_TASK = "campaigns.tasks.dial_batch"
 RECENT_HISTORY = timedelta(days=3)
 
 
+def dial_chunk_size() -> int:
+    """Claimed ids per dial message. A message is dialled as one set (one UPDATE, one read, the calls, one
+    UPDATE), so a chunk needs to be big enough to spread those statements, and small enough that a batch's
+    chunks spread across the worker processes rather than queueing behind one of them."""
+    return max(1, settings.DISPATCH_DIAL_CHUNK)
+
+
 @dataclass
 class ClaimResult:
     """What one `claim_due` did. `ready` and `dialing` hold the hand-offs; the counts the rest."""
@@ -72,6 +79,7 @@ class ClaimResult:
     cancelled: int = 0
     closed: int = 0
     unpublished: int = 0  # released back to scheduled because the broker refused the message
+    blocked: dict[int, str] = field(default_factory=dict)  # campaign id -> why its dispatch is blocked
 
     def summary(self) -> dict:
         return {
@@ -83,6 +91,7 @@ class ClaimResult:
             "cancelled": self.cancelled,
             "closed": self.closed,
             "unpublished": self.unpublished,
+            "blocked": len(self.blocked),
         }
 
 
@@ -98,36 +107,49 @@ class _Claimed:
 
 
 # Table names come from the models, never from input; values are bound parameters.
+# Per active campaign, its earliest due rows from the (campaign, status, due_at) index, then the earliest of
+# those: each campaign costs one short index range scan whatever the backlog, so the plan cannot flip to a
+# hash join and sort of every due row as the batch grows. `skip` holds campaigns whose dispatch is blocked.
 _PG_CLAIM = f"""
 WITH due AS MATERIALIZED (
-    SELECT r.id FROM {TABLE} r
-    WHERE r.status = 'scheduled' AND r.due_at <= %(now)s
-      AND r.campaign_id IN (SELECT c.id FROM {CAMPAIGN_TABLE} c WHERE c.status = 'active')
-    ORDER BY r.due_at
+    SELECT d.id FROM {CAMPAIGN_TABLE} c
+    CROSS JOIN LATERAL (
+        SELECT r.id, r.due_at FROM {TABLE} r
+        WHERE r.campaign_id = c.id AND r.status = 'scheduled' AND r.due_at <= %(now)s
+        ORDER BY r.due_at
+        LIMIT %(limit)s
+        FOR UPDATE SKIP LOCKED
+    ) d
+    WHERE c.status = 'active' AND NOT (c.id = ANY(%(skip)s))
+    ORDER BY d.due_at
     LIMIT %(limit)s
-    FOR UPDATE OF r SKIP LOCKED
 )
 UPDATE {TABLE} r
 SET status = 'claimed', claim_token = gen_random_uuid(), claimed_at = %(now)s, lease_expires_at = %(lease)s,
     dispatch_attempts = r.dispatch_attempts + 1, updated_at = %(now)s
-FROM due, {CONTACT_TABLE} ct
-WHERE r.id = due.id AND ct.id = r.contact_id
-RETURNING r.id, r.claim_token::text, r.campaign_id, r.contact_id, ct.status, ct.zone,
+-- An array of ids, probed through the primary key: a join with the CTE turns into a hash join over the table.
+WHERE r.id = ANY(ARRAY(SELECT id FROM due))
+-- The contact's fields by primary key per row: a join here turns into a hash join over every contact.
+RETURNING r.id, r.claim_token::text, r.campaign_id, r.contact_id,
+    (SELECT ct.status FROM {CONTACT_TABLE} ct WHERE ct.id = r.contact_id),
+    (SELECT ct.zone FROM {CONTACT_TABLE} ct WHERE ct.id = r.contact_id),
     EXISTS (SELECT 1 FROM {ATTEMPT_TABLE} a WHERE a.contact_id = r.contact_id AND a.started_at >= %(recent)s)
 """  # noqa: S608
 
 
-def _claim_batch_pg(now: datetime, lease_at: datetime, limit: int) -> list[_Claimed]:
+def _claim_batch_pg(now: datetime, lease_at: datetime, limit: int, skip: set[int]) -> list[_Claimed]:
     with connection.cursor() as cursor:
         recent = now - RECENT_HISTORY
-        cursor.execute(_PG_CLAIM, {"now": now, "lease": lease_at, "limit": limit, "recent": recent})
+        params = {"now": now, "lease": lease_at, "limit": limit, "recent": recent, "skip": sorted(skip)}
+        cursor.execute(_PG_CLAIM, params)
         return [_Claimed(*row) for row in cursor.fetchall()]
 
 
-def _claim_batch_generic(now: datetime, lease_at: datetime, limit: int) -> list[_Claimed]:
+def _claim_batch_generic(now: datetime, lease_at: datetime, limit: int, skip: set[int]) -> list[_Claimed]:
     """Row by row: a conditional UPDATE per candidate; a row count of 0 means someone else got it."""
     candidates = list(
         RedialRequest.objects.filter(status=RedialRequest.SCHEDULED, due_at__lte=now, campaign__status=Campaign.ACTIVE)
+        .exclude(campaign_id__in=skip)
         .order_by("due_at", "id")
         .values_list("id", "campaign_id", "contact_id", "contact__status", "contact__zone")[:limit]
     )
@@ -189,7 +211,10 @@ def _rule_histories(
     catalog that says which outcomes connected. ({}, None) when no campaign of the batch has either."""
     contact_ids, window = [], timedelta(0)
     for campaign_id, group in by_campaign.items():
-        _, calendar = cache.get(campaign_id)
+        try:
+            _, calendar = cache.get(campaign_id)
+        except Exception:  # noqa: S112 - that campaign's own re-check fails the same way and blocks it alone
+            continue
         if scheduling.needs_rule_history(calendar):
             contact_ids.extend(row.contact_id for row in group)
             window = max(window, calendar.history_window)
@@ -205,68 +230,103 @@ class _Verdicts:
     close: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))  # reason -> ids
     replan: list[tuple[int, datetime, str]] = field(default_factory=list)  # (id, due_at, explanation line)
     listed_contacts: list[int] = field(default_factory=list)  # contacts of requests cancelled by rule 8
+    blocked: dict[int, tuple[str, list[int]]] = field(default_factory=dict)  # campaign -> (reason, ids)
+    passed: set[int] = field(default_factory=set)  # campaigns whose rows the re-check handled
 
 
 def _recheck(
     rows: list[_Claimed], now: datetime, cache: _CampaignCache, listed: frozenset[int] = frozenset()
 ) -> _Verdicts:
-    """Rules 5, 7, 8, 9 and 10 at claim time, in bulk: per campaign one calendar and one history query, and
-    for campaigns with attempt rules or a repeat band one set of history queries per batch; the engine is
-    asked once per contact zone, and once more per contact that has attempts (here or, for rules per number,
-    in other campaigns). `listed` are the ids whose number is on a do-not-call list (one query per batch,
-    do_not_call.listed_contact_ids)."""
+    """Rules 5, 7, 8, 9 and 10 at claim time, per campaign. `listed` are the ids whose number is on a
+    do-not-call list (one query per batch, do_not_call.listed_contact_ids); the histories rules 9 and 10 read
+    come in one set of queries per batch. Whatever a campaign's data does to the engine (an exception of any
+    kind) stays with that campaign: its rows are put back as they were and the campaign is reported blocked,
+    in a savepoint so the batch's other campaigns go on."""
     verdicts = _Verdicts()
     by_campaign: dict[int, list[_Claimed]] = defaultdict(list)
     for row in rows:
         by_campaign[row.campaign_id].append(row)
     rule_histories, rule_catalog = _rule_histories(by_campaign, now, cache)
     for campaign_id, group in by_campaign.items():
-        campaign, calendar = cache.get(campaign_id)
-        with_history = [r.contact_id for r in group if r.has_recent_attempts] if campaign.daily_attempts else []
-        if scheduling.needs_rule_history(calendar):
-            with_history = []  # rule_histories holds every attempt of these contacts
-        history = _history(campaign, with_history, now) if with_history else {}
-        by_zone: dict[str, bool] = {}
-        for row in group:
-            if row.id in listed:
-                verdicts.cancel[do_not_call.REASON_DO_NOT_CALL].append(row.id)
-                verdicts.listed_contacts.append(row.contact_id)
-                continue
-            if row.contact_status in CLOSED_CONTACT_STATUSES:
-                verdicts.cancel[f"contact is {row.contact_status}"].append(row.id)
-                continue
-            zone = row.contact_zone or None
-            records, number_records = history.get(row.contact_id, ()), ()
-            if row.contact_id in rule_histories:
-                records, number_records = rule_histories[row.contact_id]
-            if records or number_records:
-                allowed = engine.is_allowed_at(
-                    calendar, now, records, zone, number_history=number_records, catalog=rule_catalog
-                )
-            else:
-                if row.contact_zone not in by_zone:
-                    by_zone[row.contact_zone] = engine.is_allowed_at(calendar, now, (), zone)
-                allowed = by_zone[row.contact_zone]
-            if allowed:
-                verdicts.ok.append(row)
-                continue
-            nxt = engine.next_allowed_at(
+        partial = _Verdicts()
+        try:
+            with transaction.atomic():
+                _recheck_campaign(campaign_id, group, now, cache, partial, listed, rule_histories, rule_catalog)
+        except Exception as exc:
+            verdicts.blocked[campaign_id] = (blocking.describe(exc), [row.id for row in group])
+            continue
+        verdicts.passed.add(campaign_id)
+        verdicts.ok.extend(partial.ok)
+        for reason, ids in partial.cancel.items():
+            verdicts.cancel[reason].extend(ids)
+        for reason, ids in partial.close.items():
+            verdicts.close[reason].extend(ids)
+        verdicts.replan.extend(partial.replan)
+        verdicts.listed_contacts.extend(partial.listed_contacts)
+    return verdicts
+
+
+def _recheck_campaign(
+    campaign_id: int,
+    group: list[_Claimed],
+    now: datetime,
+    cache: _CampaignCache,
+    verdicts: _Verdicts,
+    listed: frozenset[int],
+    rule_histories: dict[int, scheduling.RuleHistory],
+    rule_catalog: engine.Catalog | None,
+) -> None:
+    """One campaign's rows, in bulk: one calendar and one history query (none for contacts whose histories
+    the batch read for rules 9 and 10); the engine is asked once per contact zone, and once more per contact
+    that has attempts (here or, for rules per number, in other campaigns). Verdicts go into `verdicts`."""
+    campaign, calendar = cache.get(campaign_id)
+    with_history = [r.contact_id for r in group if r.has_recent_attempts] if campaign.daily_attempts else []
+    if scheduling.needs_rule_history(calendar):
+        with_history = []  # rule_histories holds every attempt of these contacts
+    history = _history(campaign, with_history, now) if with_history else {}
+    by_zone: dict[str, bool] = {}
+    for row in group:
+        if row.id in listed:
+            verdicts.cancel[do_not_call.REASON_DO_NOT_CALL].append(row.id)
+            verdicts.listed_contacts.append(row.contact_id)
+            continue
+        if row.contact_status in CLOSED_CONTACT_STATUSES:
+            verdicts.cancel[f"contact is {row.contact_status}"].append(row.id)
+            continue
+        zone = row.contact_zone or None
+        records, number_records = history.get(row.contact_id, ()), ()
+        if row.contact_id in rule_histories:
+            records, number_records = rule_histories[row.contact_id]
+        if records or number_records:
+            allowed = engine.is_allowed_at(
                 calendar, now, records, zone, number_history=number_records, catalog=rule_catalog
             )
-            if campaign.ends_at is not None and now > campaign.ends_at:
-                verdicts.close[engine.REASON_ENDED].append(row.id)
-            elif nxt is None:
-                verdicts.close[engine.REASON_NO_WINDOW].append(row.id)
-            else:
-                why = nxt.explanation or "not allowed now"
-                line = f"Dispatch {now:%Y-%m-%d %H:%M} UTC: {why} -> {nxt.at:%Y-%m-%d %H:%M} UTC"
-                verdicts.replan.append((row.id, nxt.at, line))
-    return verdicts
+        else:
+            if row.contact_zone not in by_zone:
+                by_zone[row.contact_zone] = engine.is_allowed_at(calendar, now, (), zone)
+            allowed = by_zone[row.contact_zone]
+        if allowed:
+            verdicts.ok.append(row)
+            continue
+        nxt = engine.next_allowed_at(calendar, now, records, zone, number_history=number_records, catalog=rule_catalog)
+        if campaign.ends_at is not None and now > campaign.ends_at:
+            verdicts.close[engine.REASON_ENDED].append(row.id)
+        elif nxt is None:
+            verdicts.close[engine.REASON_NO_WINDOW].append(row.id)
+        else:
+            why = nxt.explanation or "not allowed now"
+            line = f"Dispatch {now:%Y-%m-%d %H:%M} UTC: {why} -> {nxt.at:%Y-%m-%d %H:%M} UTC"
+            verdicts.replan.append((row.id, nxt.at, line))
 
 
 def _apply_verdicts(verdicts: _Verdicts, now: datetime, result: ClaimResult) -> None:
     """Cancel, close and re-plan what the re-check refused. Runs inside the claim's transaction, so none of
     these rows is ever seen as claimed; their claim does not count as a dispatch attempt."""
+    for campaign_id, (reason, ids) in verdicts.blocked.items():
+        # Put back exactly as they were: due when they were due, for the run after the data is fixed.
+        RedialRequest.objects.filter(id__in=ids).release(undo_dispatch=True)
+        result.blocked[campaign_id] = reason
+        blocking.block_campaign(campaign_id, reason, where=blocking.DISPATCH, now=now)
     for reason, ids in verdicts.cancel.items():
         result.cancelled += RedialRequest.objects.filter(id__in=ids).close(
             RedialRequest.CANCELLED, reason, now, unclaim=True, undo_dispatch=True
@@ -299,10 +359,12 @@ def claim_due(now: datetime | None = None, batch_size: int = 500, max_batches: i
     result = ClaimResult()
     cache = _CampaignCache()
     claim = _claim_batch_pg if connection.vendor == "postgresql" else _claim_batch_generic
+    was_blocked, skip = _blocked_campaigns(now)
+    passed: set[int] = set()
     while max_batches is None or result.batches < max_batches:
         lease_at = now + timedelta(seconds=lease_seconds())
         with transaction.atomic():
-            rows = claim(now, lease_at, batch_size)
+            rows = claim(now, lease_at, batch_size, skip)
             result.batches += 1
             result.claimed += len(rows)
             if not rows:
@@ -311,6 +373,8 @@ def claim_due(now: datetime | None = None, batch_size: int = 500, max_batches: i
             listed = frozenset(row.id for row in rows if row.contact_id in listed_contacts)
             verdicts = _recheck(rows, now, cache, listed)
             _apply_verdicts(verdicts, now, result)
+            skip |= set(verdicts.blocked)
+            passed |= verdicts.passed
             ready, dial = [], []
             for row in verdicts.ok:
                 campaign, _ = cache.get(row.campaign_id)
@@ -323,9 +387,30 @@ def claim_due(now: datetime | None = None, batch_size: int = 500, max_batches: i
             if dial:
                 pairs = [(row.id, row.token) for row in dial]
                 transaction.on_commit(lambda pairs=pairs: _publish_dials(pairs, result))
-        if len(rows) < batch_size:
+        if len(rows) < batch_size and not verdicts.blocked:
             break
+    if was_blocked & passed:
+        blocking.clear_blocks(was_blocked & passed, where=blocking.DISPATCH)
     return result
+
+
+def blocked_retry_seconds() -> float:
+    return settings.DISPATCH_BLOCKED_RETRY_SECONDS
+
+
+def _blocked_campaigns(now: datetime) -> tuple[set[int], set[int]]:
+    """(campaigns whose dispatch is blocked, those of them this run leaves alone): a blocked campaign is
+    tried again once DISPATCH_BLOCKED_RETRY_SECONDS have passed, or at once when it was edited since."""
+    rows = Campaign.objects.filter(dispatch_blocked_reason__startswith=f"{blocking.DISPATCH}: ").values_list(
+        "id", "dispatch_blocked_at", "updated_at"
+    )
+    retry_after = timedelta(seconds=blocked_retry_seconds())
+    blocked, skip = set(), set()
+    for campaign_id, blocked_at, updated_at in rows:
+        blocked.add(campaign_id)
+        if blocked_at is not None and blocked_at > now - retry_after and updated_at <= blocked_at:
+            skip.add(campaign_id)
+    return blocked, skip
 
 
 def _publish_dials(pairs: list[tuple[int, str]], result: ClaimResult) -> None:

@@ -1,14 +1,31 @@
-"""Dial one claimed request through its campaign's dialer, or release it for a later try."""
+"""Dial claimed requests through their campaigns' dialers, in sets, with no transaction open during the call.
+
+A dial message carries (request id, claim token) pairs. The worker:
+
+1. moves every pair whose token still matches from `claimed` to `dialing` with a fresh lease, in one
+   conditional UPDATE (committed at once), giving each request its dial key: the one it already has when an
+   earlier hand-off got no answer from the dialer, else a new one (the claim token);
+2. reads what the dialers need for those rows in one query;
+3. calls the dialers with no transaction open (a backend's `dial_many` places a chunk at once);
+4. records the answers: one UPDATE for the accepted calls, conditional on the claim token, and one per
+   refused call (rare: each keeps its own error and backoff).
+
+A worker killed during step 3 leaves the rows `dialing` with a lease; the sweep returns them to `scheduled`
+with their dial key, so the next hand-off carries the same key and the dialer recognises the call. A late
+answer of a worker whose lease was swept matches no token and changes nothing.
+"""
 
 from __future__ import annotations
 
 import logging
 import uuid
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection
+from django.db.models import Case, Value, When
 from django.utils import timezone
 
 from campaigns.dispatch import dialers
@@ -16,106 +33,268 @@ from campaigns.models import Campaign, RedialRequest
 
 logger = logging.getLogger(__name__)
 
+TABLE = RedialRequest._meta.db_table
+
 
 def lease_seconds() -> float:
     return settings.DISPATCH_LEASE_SECONDS
 
 
+def _uuid_param(value: str):
+    return RedialRequest._meta.get_field("claim_token").get_db_prep_value(uuid.UUID(value), connection)
+
+
+def _in_list(values: list) -> str:
+    return ", ".join(["%s"] * len(values))
+
+
 def release_claims(pairs: list[tuple[int, str]], error: str) -> int:
     """Put claimed requests whose token still matches back to `scheduled`, undoing the attempt count.
     Returns how many rows moved."""
-    tokens = [token for _, token in pairs]
-    if not tokens:
+    pairs = [(int(request_id), str(token)) for request_id, token in pairs]
+    if not pairs:
         return 0
-    return RedialRequest.objects.filter(claim_token__in=tokens, status=RedialRequest.CLAIMED).release(
-        undo_dispatch=True, last_error=error
+    return RedialRequest.objects.filter(
+        id__in=[request_id for request_id, _ in pairs],
+        claim_token__in=[token for _, token in pairs],
+        status=RedialRequest.CLAIMED,
+    ).release(undo_dispatch=True, last_error=error)
+
+
+@dataclass(frozen=True)
+class _Row:
+    id: int
+    token: str
+    dial_key: str
+    due_at: datetime
+    owner_id: int | None
+    attempts: int
+    contact_id: int
+    contact_name: str
+    phone: str
+    campaign_id: int
+    campaign_name: str
+    campaign_status: str
+    backend: str
+    dialer_url: str
+    dialer_secret: str
+
+    def job(self) -> dialers.DialJob:
+        return dialers.DialJob(
+            request_id=self.id,
+            claim_token=self.token,
+            campaign_id=self.campaign_id,
+            campaign_name=self.campaign_name,
+            contact_id=self.contact_id,
+            contact_name=self.contact_name,
+            phone=self.phone,
+            due_at=self.due_at,
+            owner_id=self.owner_id,
+            dialer_url=self.dialer_url,
+            dialer_secret=self.dialer_secret,
+            attempt=self.attempts,
+            dial_key=self.dial_key,
+        )
+
+
+def _start_dials(tokens: dict[str, int], now: datetime) -> dict[int, tuple[str, str]]:
+    """Step 1: claimed -> dialing for the pairs whose token still matches, committed by the caller's autocommit.
+    Returns {request id: (claim token, dial key)} for exactly the rows this statement moved (RETURNING), so a
+    duplicate message running at the same time can never dial the same rows."""
+    ids, token_list = list(tokens.values()), list(tokens)
+    lease = connection.ops.adapt_datetimefield_value(now + timedelta(seconds=lease_seconds()))
+    stamp = connection.ops.adapt_datetimefield_value(now)
+    # Table and column names come from the model; every value is a bound parameter.
+    sql = f"""
+        UPDATE {TABLE} SET status = %s, lease_expires_at = %s, updated_at = %s,
+            dial_key = COALESCE(dial_key, claim_token)
+        WHERE id IN ({_in_list(ids)}) AND claim_token IN ({_in_list(token_list)}) AND status = %s
+        RETURNING id, claim_token, dial_key
+    """  # noqa: S608
+    params = [RedialRequest.DIALING, lease, stamp, *ids, *[_uuid_param(t) for t in token_list], RedialRequest.CLAIMED]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return {row[0]: (str(uuid.UUID(str(row[1]))), str(uuid.UUID(str(row[2])))) for row in cursor.fetchall()}
+
+
+def _read_rows(moved: dict[int, tuple[str, str]]) -> list[_Row]:
+    """Step 2: what the dialers need, in one query."""
+    values = RedialRequest.objects.filter(id__in=list(moved)).values_list(
+        "id",
+        "due_at",
+        "owner_id",
+        "dispatch_attempts",
+        "contact_id",
+        "contact__name",
+        "contact__phone",
+        "campaign_id",
+        "campaign__name",
+        "campaign__status",
+        "campaign__dialer_backend",
+        "campaign__dialer_url",
+        "campaign__dialer_secret",
+    )
+    rows = []
+    for request_id, due_at, owner_id, attempts, *rest in values:
+        token, key = moved[request_id]
+        rows.append(_Row(request_id, token, key, due_at, owner_id, attempts, *rest))
+    return rows
+
+
+def _call_backend(name: str, rows: list[_Row]) -> list[dialers.DialResult | dialers.DialerError]:
+    """Step 3 for one backend's rows: one answer per row, in order. Whatever the backend raises is that
+    row's (or the chunk's) error: no answer from the dialer, so the dial key is kept."""
+    try:
+        backend = dialers.backend_for(name)
+    except dialers.DialerError as exc:
+        return [dialers.DialerError(str(exc), answered=False)] * len(rows)
+    jobs = [row.job() for row in rows]
+    try:
+        if hasattr(backend, "dial_many"):
+            answers = list(backend.dial_many(jobs))
+            if len(answers) != len(jobs):
+                raise RuntimeError(f"dial_many returned {len(answers)} answers for {len(jobs)} jobs")
+            return answers
+    except Exception as exc:  # a backend's bug must not leave the rest of the chunk unrecorded
+        logger.exception("dispatch: backend %s failed on a chunk of %s", name, len(jobs))
+        return [dialers.DialerError(f"{type(exc).__name__}: {exc}"[:1000], answered=False)] * len(jobs)
+    answers = []
+    for job in jobs:
+        try:
+            answers.append(backend.dial(job))
+        except dialers.DialerError as exc:
+            answers.append(exc)
+        except Exception as exc:
+            logger.exception("dispatch: backend %s failed on request %s", name, job.request_id)
+            answers.append(dialers.DialerError(f"{type(exc).__name__}: {exc}"[:1000], answered=False))
+    return answers
+
+
+def _record_accepted(accepted: list[tuple[_Row, dialers.DialResult]], now: datetime) -> set[int]:
+    """Step 4 for accepted calls: one UPDATE conditional on the claim tokens. Returns the ids it recorded
+    (all of them unless a lease ran out and the sweep took some back meanwhile)."""
+    if not accepted:
+        return set()
+    call_ids = {row.id: (result.provider_call_id or "")[:100] for row, result in accepted}
+    if any(call_ids.values()):
+        provider_call_id = Case(
+            *[When(id=request_id, then=Value(call_id)) for request_id, call_id in call_ids.items()],
+            default=Value(""),
+        )
+    else:
+        provider_call_id = Value("")
+    rows = RedialRequest.objects.filter(
+        id__in=list(call_ids), claim_token__in=[row.token for row, _ in accepted], status=RedialRequest.DIALING
+    )
+    # No lease: the telephony result closes the request, or DIALER_RESULT_TIMEOUT after dialed_at does.
+    recorded = rows.update(
+        lease_expires_at=None, dialed_at=now, provider_call_id=provider_call_id, last_error="", updated_at=now
+    )
+    if recorded == len(call_ids):
+        return set(call_ids)
+    return set(
+        RedialRequest.objects.filter(id__in=list(call_ids), dialed_at=now, status=RedialRequest.DIALING).values_list(
+            "id", flat=True
+        )
     )
 
 
-def dial_claimed(request_id: int, claim_token: str) -> str:
-    """Dial one claimed request, if `claim_token` is still its token. Returns what happened:
-    "dialing" (the dialer accepted), "stale" (token no longer matches: done by another message, swept,
-    or never ours), "paused" (campaign no longer active: back to scheduled), "released" (dialer
-    failed, back to scheduled) or "failed" (dialer failed on the last allowed dispatch attempt).
+def _release(row: _Row, now: datetime, error: dialers.DialerError | None, count: bool) -> str:
+    """Back to scheduled after a failed dial (retried after an exponential backoff), or failed when this was
+    the last allowed dispatch attempt; conditional on the claim token. `count` False (campaign paused) undoes
+    the attempt. The dial key is dropped only when the dialer answered. Returns "released", "failed",
+    "paused" or "stale"."""
+    qs = RedialRequest.objects.filter(id=row.id, claim_token=row.token, status=RedialRequest.DIALING)
+    message = str(error)[:1000] if error is not None else ""
+    # Only a definite answer of the dialer ends this dial key: otherwise the next hand-off repeats it.
+    forget_key = {"dial_key": None} if error is not None and error.answered else {}
+    if count and row.attempts >= settings.DISPATCH_MAX_ATTEMPTS:
+        moved = qs.close(
+            RedialRequest.FAILED,
+            f"dialer failed {row.attempts} times",
+            now,
+            unclaim=True,
+            last_error=message,
+            **forget_key,
+        )
+        if moved:
+            logger.warning("dispatch: request %s failed: %s", row.id, message)
+        return "failed" if moved else "stale"
+    if count:
+        backoff = settings.DISPATCH_RETRY_BACKOFF_SECONDS * 2 ** (row.attempts - 1)
+        moved = qs.release(due_at=max(row.due_at, now + timedelta(seconds=backoff)), last_error=message, **forget_key)
+    else:
+        moved = qs.release(undo_dispatch=True, **forget_key)
+    if not moved:
+        return "stale"
+    return "released" if count else "paused"
 
-    One transaction: `claimed -> dialing` (conditional on the token, which also locks the row), the
-    dialer call, and the result. A worker killed anywhere in it rolls all of it back; the lease then
-    returns the row. Only a dialer outside the database can see a call twice, and it gets
-    request_id + claim_token to recognise it.
-    """
+
+def dial_tokens(tokens: dict[str, int]) -> dict[int, str]:
+    """Dial the requests {claim token: request id} whose token still matches. Returns {request id: what
+    happened} for those rows: "dialing" (the dialer accepted), "paused" (campaign no longer active: back to
+    scheduled), "released" (the dialer failed: back to scheduled after a backoff), "failed" (it failed on the
+    last allowed dispatch attempt) or "stale" (the lease ran out during the call and the sweep took the row
+    back). Ids of pairs whose token no longer matched are absent. Must run outside any transaction."""
+    if not tokens:
+        return {}
     now = timezone.now()
+    moved = _start_dials(tokens, now)
+    if not moved:
+        return {}
+    outcomes: dict[int, str] = {}
+    by_backend: dict[str, list[_Row]] = defaultdict(list)
+    for row in _read_rows(moved):
+        if row.campaign_status != Campaign.ACTIVE:
+            outcomes[row.id] = _release(row, now, None, count=False)
+        else:
+            by_backend[row.backend].append(row)
+    accepted: list[tuple[_Row, dialers.DialResult]] = []
+    for name, rows in by_backend.items():
+        for row, answer in zip(rows, _call_backend(name, rows), strict=True):
+            if isinstance(answer, dialers.DialResult):
+                accepted.append((row, answer))
+            else:
+                error = answer if isinstance(answer, dialers.DialerError) else dialers.DialerError(str(answer))
+                outcomes[row.id] = _release(row, timezone.now(), error, count=True)
+    recorded = _record_accepted(accepted, timezone.now())
+    for row, _ in accepted:
+        outcomes[row.id] = "dialing" if row.id in recorded else "stale"
+    return outcomes
+
+
+def dial_claimed_batch(pairs) -> dict[str, int]:
+    """Dial a message's (id, claim_token) pairs as one set; malformed pairs are skipped. Returns counts per
+    outcome (see `dial_tokens`; a pair whose token no longer matches counts as "stale")."""
+    counts: dict[str, int] = defaultdict(int)
+    tokens: dict[str, int] = {}
+    for pair in pairs or ():
+        try:
+            request_id, raw = int(pair[0]), str(pair[1])
+        except (TypeError, ValueError, IndexError):
+            counts["malformed"] += 1
+            continue
+        try:
+            token = str(uuid.UUID(raw))
+        except ValueError:
+            counts["stale"] += 1
+            continue
+        if token in tokens:
+            counts["stale"] += 1  # the same pair twice in one message: dialed once
+            continue
+        tokens[token] = request_id
+    outcomes = dial_tokens(tokens)
+    counts["stale"] += len(tokens) - len(outcomes)
+    for outcome in outcomes.values():
+        counts[outcome] += 1
+    return {name: count for name, count in counts.items() if count}
+
+
+def dial_claimed(request_id: int, claim_token: str) -> str:
+    """Dial one claimed request if `claim_token` is still its token. Returns what `dial_tokens` says, or
+    "stale" when the token no longer matches (done by another message, swept, or never ours)."""
     try:
         token = str(uuid.UUID(str(claim_token)))
     except ValueError:
         return "stale"
-    with transaction.atomic():
-        moved = RedialRequest.objects.filter(
-            id=request_id, claim_token=token, status=RedialRequest.CLAIMED
-        ).start_dialing(lease_expires_at=now + timedelta(seconds=lease_seconds()))
-        if not moved:
-            return "stale"
-        request = RedialRequest.objects.select_related("campaign", "contact").get(id=request_id)
-        campaign = request.campaign
-        if campaign.status != Campaign.ACTIVE:
-            _release(request, now, f"campaign {campaign.status} before dialing", count=False)
-            return "paused"
-        job = dialers.DialJob(
-            request_id=request.id,
-            claim_token=token,
-            campaign_id=campaign.id,
-            campaign_name=campaign.name,
-            contact_id=request.contact_id,
-            contact_name=request.contact.name,
-            phone=request.contact.phone,
-            due_at=request.due_at,
-            owner_id=request.owner_id,
-            dialer_url=campaign.dialer_url,
-            dialer_secret=campaign.dialer_secret,
-            attempt=request.dispatch_attempts,
-        )
-        try:
-            # A savepoint: whatever a failing backend wrote is undone, the failure itself is kept.
-            with transaction.atomic():
-                outcome = dialers.backend_for(campaign.dialer_backend).dial(job)
-        except dialers.DialerError as exc:
-            return _release(request, now, str(exc)[:1000], count=True)
-        # Accepted: the call is the dialer's now. No lease: the telephony result closes the request.
-        RedialRequest.objects.filter(id=request_id).update(
-            lease_expires_at=None, provider_call_id=outcome.provider_call_id, last_error="", updated_at=now
-        )
-        return "dialing"
-
-
-def _release(request: RedialRequest, now: datetime, error: str, count: bool) -> str:
-    """Back to scheduled after a failed dial (retried after an exponential backoff), or failed when this
-    was the last allowed dispatch attempt. Returns "released", "failed" or "paused"."""
-    qs = RedialRequest.objects.filter(id=request.id)
-    if count and request.dispatch_attempts >= settings.DISPATCH_MAX_ATTEMPTS:
-        qs.close(
-            RedialRequest.FAILED,
-            f"dialer failed {request.dispatch_attempts} times",
-            now,
-            unclaim=True,
-            last_error=error,
-        )
-        logger.warning("dispatch: request %s failed: %s", request.id, error)
-        return "failed"
-    if count:
-        backoff = settings.DISPATCH_RETRY_BACKOFF_SECONDS * 2 ** (request.dispatch_attempts - 1)
-        qs.release(due_at=max(request.due_at, now + timedelta(seconds=backoff)), last_error=error)
-    else:
-        qs.release(undo_dispatch=True)
-    return "released" if count else "paused"
-
-
-def dial_claimed_batch(pairs) -> dict[str, int]:
-    """`dial_claimed` for each (id, claim_token) pair; malformed pairs are skipped. Returns counts per outcome."""
-    counts: dict[str, int] = defaultdict(int)
-    for pair in pairs or ():
-        try:
-            request_id, token = int(pair[0]), str(pair[1])
-        except (TypeError, ValueError, IndexError):
-            counts["malformed"] += 1
-            continue
-        counts[dial_claimed(request_id, token)] += 1
-    return dict(counts)
+    return dial_tokens({token: int(request_id)}).get(int(request_id), "stale")

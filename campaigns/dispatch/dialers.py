@@ -1,8 +1,14 @@
 """Dialer backends: how an auto-dial campaign places the call of a claimed redial request.
 
-A backend gets a `DialJob` (plain values, read by `campaigns.dispatch` from the row it has just moved
-to `dialing`) and returns a `DialResult` or raises `DialerError`. Backends never touch the request's
-status: `campaigns.dispatch.dial.dial_claimed` does, in the same transaction as the call to the backend.
+A backend gets a `DialJob` (plain values, read by `campaigns.dispatch` from the rows it has just moved
+to `dialing`) and returns a `DialResult` or raises `DialerError`. A backend may also offer
+`dial_many(jobs)`, returning one DialResult or DialerError per job in order, to place a chunk at once.
+Backends never touch the request's status, and are called with no database transaction open:
+`campaigns.dispatch.dial` commits `dialing` before and records the answers after.
+
+Every job carries a `dial_key` that stays the same across re-claims of the request until the dialer has
+answered: a dialer that sees a key twice must place the call once (a worker may die after the dialer
+accepted and before the answer was recorded, and the request is then handed off again with the same key).
 
 Chosen per campaign by `Campaign.dialer_backend`. Extra backends (a test recorder, a provider SDK) are
 registered by name in the `DISPATCH_DIALERS` setting: {"name": "dotted.path.to.Class"}.
@@ -12,7 +18,9 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -26,10 +34,19 @@ from retryadmin.lib.signing import body_signature
 logger = logging.getLogger(__name__)
 
 SIGNATURE_HEADER = "X-RetryAdmin-Signature"
+IDEMPOTENCY_HEADER = "Idempotency-Key"
 
 
 class DialerError(Exception):
-    """The dialer did not accept the call; the message is stored on the request as last_error."""
+    """The dialer did not accept the call; the message is stored on the request as last_error.
+
+    `answered` is True when the dialer itself refused the call (a definite answer: the next hand-off is a new
+    call with a new dial key), False when it may never have seen it or may have placed it anyway (no
+    answer, a timeout, 429 or 5xx): the next hand-off then carries the same key."""
+
+    def __init__(self, message: str, *, answered: bool = True):
+        super().__init__(message)
+        self.answered = answered
 
 
 @dataclass(frozen=True)
@@ -46,6 +63,7 @@ class DialJob:
     dialer_url: str
     dialer_secret: str
     attempt: int  # the dispatch attempt number of this claim (1-based)
+    dial_key: str = ""  # the idempotency key of this hand-off (see the module docstring)
 
 
 @dataclass(frozen=True)
@@ -67,12 +85,16 @@ class LogDialer:
         )
         return DialResult()
 
+    def dial_many(self, jobs: list[DialJob]) -> list[DialResult | DialerError]:
+        return [self.dial(job) for job in jobs]
+
 
 def webhook_body(job: DialJob) -> bytes:
-    """The JSON the webhook dialer POSTs. request_id + claim_token identify one hand-off: a dialer that
-    sees the same pair twice should place the call once."""
+    """The JSON the webhook dialer POSTs. `dial_key` (also sent as the Idempotency-Key header) identifies
+    the call across deliveries and re-claims: a dialer that sees the same key twice places the call once."""
     payload = {
         "request_id": job.request_id,
+        "dial_key": job.dial_key,
         "claim_token": job.claim_token,
         "campaign": {"id": job.campaign_id, "name": job.campaign_name},
         "contact": {"id": job.contact_id, "name": job.contact_name, "phone": job.phone},
@@ -110,10 +132,12 @@ class WebhookDialer:
             raise DialerError(f"webhook dialer refused: {refusal}") from refusal
         body = webhook_body(job)
         headers = {"Content-Type": "application/json", "User-Agent": "RetryAdmin-dispatch/1"}
+        if job.dial_key:
+            headers[IDEMPOTENCY_HEADER] = job.dial_key
         if job.dialer_secret:
             headers[SIGNATURE_HEADER] = body_signature(body, job.dialer_secret)
-        error = ""
-        # The whole dial, retries included, stays within a few seconds: the row is locked meanwhile.
+        error, answered = "", False
+        # The whole dial, retries included, stays within a few seconds, well inside the request's lease.
         deadline = time.monotonic() + settings.DIALER_TOTAL_SECONDS
         for attempt in range(self.retries + 1):
             if attempt:
@@ -132,7 +156,7 @@ class WebhookDialer:
                 )
             except requests.RequestException as exc:
                 # The exception's text may quote the dialer's answer: only its kind is kept.
-                error = f"{type(exc).__name__}"
+                error, answered = f"{type(exc).__name__}", False
                 continue
             if 200 <= response.status_code < 300:
                 return DialResult(provider_call_id=_call_id(response))
@@ -140,12 +164,39 @@ class WebhookDialer:
             error = (
                 f"HTTP {response.status_code}: {_STATUS_MESSAGES.get(response.status_code // 100, 'unexpected answer')}"
             )
-            if response.status_code != 429 and response.status_code < 500:
+            # A 4xx other than 429 is the dialer's refusal; 429 and 5xx may come from anything on the way.
+            answered = response.status_code != 429 and response.status_code < 500
+            if answered:
                 break
-        raise DialerError(f"webhook dialer failed after {attempt + 1} tries: {error}")
+        raise DialerError(f"webhook dialer failed after {attempt + 1} tries: {error}", answered=answered)
+
+    def dial_many(self, jobs: list[DialJob]) -> list[DialResult | DialerError]:
+        """Each job posted on its own thread (at most DIALER_CONCURRENCY at once), each thread with its own
+        HTTP session: a chunk takes about as long as its slowest dial."""
+        if len(jobs) <= 1:
+            return [_dial_or_error(self, job) for job in jobs]
+        workers = max(1, min(len(jobs), settings.DIALER_CONCURRENCY))
+        local = threading.local()
+
+        def one(job: DialJob) -> DialResult | DialerError:
+            if not hasattr(local, "dialer"):
+                local.dialer = WebhookDialer(
+                    self.connect_timeout, self.read_timeout, self.retries, self.backoff, requests.Session()
+                )
+            return _dial_or_error(local.dialer, job)
+
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="dial") as pool:
+            return list(pool.map(one, jobs))
 
 
 _STATUS_MESSAGES = {3: "redirect not followed", 4: "the dialer refused the call", 5: "the dialer failed"}
+
+
+def _dial_or_error(backend, job: DialJob) -> DialResult | DialerError:
+    try:
+        return backend.dial(job)
+    except DialerError as exc:
+        return exc
 
 
 def _call_id(response) -> str:

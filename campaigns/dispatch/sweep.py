@@ -1,24 +1,33 @@
-"""Leases that expired (a worker died mid-dial) go back to scheduled, or fail after too many tries."""
+"""Deadlines of the waiting states: leases that expired (a worker died mid-dial) go back to scheduled, or
+fail after too many tries; a call the dialer accepted with no telephony result after DIALER_RESULT_TIMEOUT
+gets a "no result from the dialer" attempt, and the engine decides its retry."""
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
-from campaigns.models import RedialRequest
+from campaigns.models import Attempt, Contact, RedialRequest
+from campaigns.services import attempts as attempt_services
+from strategies.models import Outcome
 
 logger = logging.getLogger(__name__)
+
+
+NO_DIALER_RESULT = "platform.no_dialer_result"
 
 
 @dataclass
 class SweepResult:
     released: int = 0
     failed: int = 0
+    no_result: int = 0
 
 
 def sweep_leases(now: datetime | None = None, batch_size: int = 1000) -> SweepResult:
@@ -53,3 +62,63 @@ def sweep_leases(now: datetime | None = None, batch_size: int = 1000) -> SweepRe
     if result.released or result.failed:
         logger.warning("dispatch: swept %s expired leases, %s failed", result.released, result.failed)
     return result
+
+
+def result_timeout() -> timedelta:
+    return timedelta(seconds=settings.DIALER_RESULT_TIMEOUT_SECONDS)
+
+
+def _attempt_source(request: RedialRequest) -> str:
+    if request.source == RedialRequest.SOURCE_AUTO:
+        return Attempt.SOURCE_AUTO
+    return Attempt.SOURCE_LEAD if request.source == RedialRequest.SOURCE_LEAD else Attempt.SOURCE_CALLBACK
+
+
+def expire_dial_results(now: datetime | None = None, batch_size: int = 500) -> int:
+    """Requests the dialer accepted (`dialing`, no lease) with no telephony result DIALER_RESULT_TIMEOUT after
+    that get an attempt with the outcome "no result from the dialer", recorded like any call (the request
+    closes, the engine decides the retry or closes the contact). A result arriving meanwhile wins: it closes
+    the request first, and record_attempt then finds it closed. Returns how many were recorded."""
+    now = now or timezone.now()
+    cutoff = now - result_timeout()
+    outcome = Outcome.objects.filter(code=NO_DIALER_RESULT).first()
+    if outcome is None:
+        return 0
+    overdue = (
+        RedialRequest.objects.filter(status=RedialRequest.DIALING, lease_expires_at__isnull=True)
+        # Rows dialled before dialed_at existed: their last update stands in.
+        .filter(Q(dialed_at__lt=cutoff) | Q(dialed_at__isnull=True, updated_at__lt=cutoff))
+        .select_related("campaign", "contact")
+        .order_by("dialed_at")[:batch_size]
+    )
+    recorded = 0
+    for request in overdue:
+        dialed_at = request.dialed_at or request.updated_at
+        try:
+            with transaction.atomic():
+                # The contact's lock first, as every result of a call takes it: then the request is either
+                # still waiting, or a result closed it since the list was read.
+                Contact.objects.select_for_update().filter(pk=request.contact_id).first()
+                if not RedialRequest.objects.filter(pk=request.pk, status=RedialRequest.DIALING).exists():
+                    continue
+                attempt_services.record_attempt(
+                    campaign=request.campaign,
+                    contact=request.contact,
+                    outcome=outcome,
+                    started_at=dialed_at,
+                    ended_at=now,
+                    duration_seconds=0,
+                    source=_attempt_source(request),
+                    redial_request=request,
+                    now=now,
+                    one_per_request=True,
+                )
+        except attempt_services.DialAlreadyAnswered:
+            continue  # its result came in first
+        except Exception:  # one bad row must not stop the others; it is tried again next run
+            logger.exception("dispatch: could not record the missing dialer result of request %s", request.pk)
+            continue
+        recorded += 1
+    if recorded:
+        logger.warning("dispatch: %s calls had no telephony result after %s", recorded, result_timeout())
+    return recorded

@@ -43,6 +43,7 @@ def dial_batch(pairs: list) -> dict:
 
 @shared_task(name="campaigns.tasks.sweep_leases", ignore_result=True)
 def sweep_leases() -> dict:
-    """Beat: expired leases go back to scheduled (or failed after DISPATCH_MAX_ATTEMPTS)."""
+    """Beat: expired leases go back to scheduled (or failed after DISPATCH_MAX_ATTEMPTS); accepted calls with
+    no telephony result after DIALER_RESULT_TIMEOUT get a "no result from the dialer" attempt."""
     result = sweep.sweep_leases()
-    return {"released": result.released, "failed": result.failed}
+    return {"released": result.released, "failed": result.failed, "no_result": sweep.expire_dial_results()}

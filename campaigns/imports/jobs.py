@@ -84,9 +84,53 @@ def confirm_import(job: ImportJob) -> bool:
             confirmed_at=timezone.now()
         )
         if confirmed:
-            transaction.on_commit(lambda: current_app.signature(RUN_IMPORT_TASK, args=(job.pk,)).delay())
+            transaction.on_commit(lambda: publish_import(job.pk))
     job.refresh_from_db()
     return bool(confirmed)
+
+
+def start_deadline_seconds() -> float:
+    return settings.IMPORT_START_SECONDS
+
+
+def start_give_up_seconds() -> float:
+    return settings.IMPORT_START_GIVE_UP_SECONDS
+
+
+def publish_import(job_id: int) -> bool:
+    """Send the import's task; False (logged, nothing raised) when the broker refuses it. The job stays
+    confirmed and pending, and `restart_unstarted_imports` sends it again within a minute."""
+    try:
+        current_app.signature(RUN_IMPORT_TASK, args=(job_id,)).apply_async(retry=False)
+    except Exception as exc:  # kombu and redis raise many types for "broker unreachable"; all mean the same
+        logger.warning("import %s: could not queue its task (%s); it is sent again within a minute", job_id, exc)
+        return False
+    return True
+
+
+def restart_unstarted_imports(now=None) -> tuple[list[int], list[int]]:
+    """Beat: a job confirmed more than IMPORT_START_SECONDS ago and still pending (its message was lost, or
+    the broker was down when it was confirmed) is published again; one still pending after
+    IMPORT_START_GIVE_UP_SECONDS is failed with a message. Returns (ids published again, ids failed). The
+    task's own conditional start makes a second message for a job harmless."""
+    now = now or timezone.now()
+    waiting = ImportJob.objects.filter(
+        status=ImportJob.PENDING,
+        confirmed_at__lt=now - timedelta(seconds=start_deadline_seconds()),
+    )
+    give_up = now - timedelta(seconds=start_give_up_seconds())
+    failed = []
+    for job_id in waiting.filter(confirmed_at__lt=give_up).values_list("pk", flat=True):
+        minutes = int(start_give_up_seconds() // 60)
+        if ImportJob.objects.filter(pk=job_id, status=ImportJob.PENDING).update(
+            status=ImportJob.FAILED,
+            finished_at=now,
+            message=f"The import never started: the task queue did not take it for {minutes} minutes. "
+            "Nothing was imported; upload the file again.",
+        ):
+            failed.append(job_id)
+    published = [job_id for job_id in waiting.values_list("pk", flat=True) if publish_import(job_id)]
+    return published, failed
 
 
 def chunked(records, size: int):

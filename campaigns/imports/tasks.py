@@ -17,9 +17,13 @@ def run_import(job_id: int) -> int | None:
 
 @shared_task(name="campaigns.tasks.fail_stalled_imports", ignore_result=True)
 def fail_stalled_imports() -> int:
-    """Beat: running imports (of contacts and of do-not-call lists) whose progress has not moved for
-    IMPORT_STALL_SECONDS (a dead worker) are marked failed. Returns how many."""
-    return len(jobs.fail_stalled_imports()) + len(do_not_call.fail_stalled_dnc_imports())
+    """Beat, every minute: running imports (of contacts and of do-not-call lists) whose progress has not moved
+    for IMPORT_STALL_SECONDS (a dead worker) are marked failed; confirmed contact imports not started within
+    IMPORT_START_SECONDS are sent again (failed after IMPORT_START_GIVE_UP_SECONDS). Returns how many were
+    failed."""
+    failed = len(jobs.fail_stalled_imports()) + len(do_not_call.fail_stalled_dnc_imports())
+    published, never_started = jobs.restart_unstarted_imports()
+    return failed + len(never_started)
 
 
 @shared_task(name=do_not_call.RUN_DNC_IMPORT_TASK, ignore_result=True)

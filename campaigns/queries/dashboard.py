@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from campaigns.models import Attempt, Campaign, Contact, RedialRequest
 from campaigns.queries.counts import cached_entries, contact_status_counts, counts_key, fresh_counts, store_if_large
-from campaigns.services import scheduling
+from campaigns.services import blocking, scheduling
 from retryadmin.lib.localtime import local, zone_of
 from strategies.engine import Calendar, is_allowed_at, next_allowed_at
 from strategies.models import Outcome
@@ -25,9 +25,12 @@ class CallingNow:
     is_open: bool
     until_at: datetime | None = None  # local: when open, the end of the current window (None: no window holds now)
     opens_at: datetime | None = None  # local: when closed, the next opening (None: none within a year)
+    error: str = ""  # the campaign's calendar could not be read (its dispatch is blocked for the same reason)
 
     @property
     def text(self) -> str:
+        if self.error:
+            return f"Calendar unreadable: {self.error}"
         if self.is_open:
             return f"Open now until {self.until_at:%H:%M}" if self.until_at else "Open now"
         if self.opens_at is None:
@@ -64,6 +67,13 @@ def calling_now(campaign: Campaign, now: datetime | None = None, calendar: Calen
     next opening when closed. Pass `calendar` when the caller already built it (else two queries, or none
     with prefetch_related("business_hours", "holidays")). The campaign's status (paused, ended) is not read."""
     now = now or timezone.now()
+    try:
+        return _calling_now(campaign, now, calendar)
+    except Exception as exc:  # one campaign's bad row must not take the dashboard or the floor down
+        return CallingNow(zone=campaign.zone, is_open=False, error=blocking.describe(exc))
+
+
+def _calling_now(campaign: Campaign, now: datetime, calendar: Calendar | None) -> CallingNow:
     # Attempt rules never close a campaign to a contact without history: they are not read.
     calendar = calendar or scheduling.calendar_for(campaign, attempt_rules=())
     if is_allowed_at(calendar, now, []):

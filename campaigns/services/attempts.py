@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.utils import timezone
 
 from campaigns.models import Attempt, Campaign, Contact, RedialRequest
-from campaigns.services import best_time, do_not_call, scheduling
+from campaigns.services import best_time, blocking, do_not_call, scheduling
 from campaigns.services.contacts import (
     cancel_open_requests,
     close_contact,
@@ -30,6 +31,18 @@ from strategies.engine import (
     result_redial_delay,
 )
 from strategies.models import CallResult, Outcome
+
+
+class DialAlreadyAnswered(Exception):
+    """A second result for a dial that already has its attempt (`attempt_id`)."""
+
+    def __init__(self, attempt_id: int):
+        super().__init__(f"the dial already has its result (attempt {attempt_id})")
+        self.attempt_id = attempt_id
+
+
+# How the explanation of a request held by hold_for_fix begins.
+HELD_PREFIX = "Not scheduled:"
 
 
 def check_attempt_fields(
@@ -95,6 +108,7 @@ def record_attempt(
     redial_request: RedialRequest | None = None,
     call_result: CallResult | None = None,
     now: datetime | None = None,
+    one_per_request: bool = False,
 ) -> tuple[Attempt, bool]:
     """Record one finished call and schedule what follows it; returns (attempt, created).
 
@@ -102,6 +116,10 @@ def record_attempt(
     attempt and False, and changes nothing. The redial request the call came from is closed (done). A
     connected call at least the campaign's short-call threshold long puts the contact in wrap-up and
     schedules nothing (ending wrap-up calls `schedule_retry`); any other call is scheduled at once.
+
+    With `one_per_request` (telephony results, the dialer-result deadline), a request that already has an
+    attempt is one dial already answered: DialAlreadyAnswered is raised and nothing is written, so no
+    number of results can push a contact past its maximum attempts.
     """
     provider = (provider or "").strip()
     provider_call_id = (provider_call_id or "").strip()
@@ -123,46 +141,34 @@ def record_attempt(
         # One lock for the whole call: it also brings what schedule_retry needs (campaign, dial plan,
         # configuration token). A duplicate of this call waits here, then sees the first one below.
         locked_contact = lock_contact_for_scheduling(contact.pk)
-        existing = _attempt_for_call(provider, provider_call_id)
-        if existing is not None:
-            return existing, False
-        # The contact's history replaces a MAX(number) query: the engine needs it anyway.
-        history, numbers = _attempt_history(locked_contact, campaign)
-        try:
-            with transaction.atomic():
-                attempt = Attempt.objects.create(
-                    contact=locked_contact,
-                    campaign=campaign,
-                    number=max(numbers, default=0) + 1,
-                    agent=agent,
-                    started_at=started_at,
-                    ended_at=ended_at,
-                    duration_seconds=duration_seconds,
-                    outcome=outcome,
-                    call_result=call_result,
-                    provider=provider,
-                    provider_call_id=provider_call_id,
-                    source=source,
-                    redial_request=redial_request,
-                )
-        except IntegrityError:
-            existing = _attempt_for_call(provider, provider_call_id)
-            if existing is not None:
-                return existing, False
-            raise
-        if redial_request is not None:
-            _close_request_after_call(redial_request, attempt, now)
+        # The contact's history replaces a MAX(number) query and the look-ups of this call id and of an
+        # attempt of this request: the engine needs it anyway.
+        history, numbers, calls, by_request = _attempt_history(locked_contact, campaign)
+        if provider_call_id and (provider, provider_call_id) in calls:
+            return calls[(provider, provider_call_id)], False
+        if one_per_request and redial_request is not None and redial_request.pk in by_request:
+            raise DialAlreadyAnswered(by_request[redial_request.pk])
+        attempt = Attempt(
+            contact=locked_contact,
+            campaign=campaign,
+            number=max(numbers, default=0) + 1,
+            agent=agent,
+            started_at=started_at,
+            ended_at=ended_at,
+            duration_seconds=duration_seconds,
+            outcome=outcome,
+            call_result=call_result,
+            provider=provider,
+            provider_call_id=provider_call_id,
+            source=source,
+            redial_request=redial_request,
+        )
         short_threshold = campaign.short_call_seconds
         is_short = short_threshold and duration_seconds is not None and duration_seconds < short_threshold
-        if locked_contact.status == Contact.DO_NOT_CALL:
-            pass  # the call is history; nothing may follow it and the do-not-call mark stays
-        elif outcome.is_connected and not is_short:
-            locked_contact.status = Contact.WRAP_UP
-            locked_contact.status_reason = ""
-            locked_contact.save(update_fields=["status", "status_reason", "updated_at"])
-            # Whatever was pending is superseded: ending wrap-up decides the next call.
-            cancel_open_requests(locked_contact, campaign.pk, "superseded: connected call in wrap-up", now)
-        else:
+        wrap_up = locked_contact.status != Contact.DO_NOT_CALL and outcome.is_connected and not is_short
+        plan, held = None, ""
+        if locked_contact.status != Contact.DO_NOT_CALL and not wrap_up:
+            # Decided before the attempt is written, so its decision goes in with it (one INSERT).
             # The new attempt as the database would give it back (in UTC), without reading it back.
             record = AttemptRecord(
                 started_at.astimezone(UTC),
@@ -170,23 +176,87 @@ def record_attempt(
                 call_result.code if call_result is not None else None,
                 duration_seconds,
             )
-            _schedule_locked(attempt, locked_contact, [*history, record], now)
+            try:
+                plan = _plan_schedule(attempt, locked_contact, [*history, record], now)
+            except DatabaseError:
+                raise
+            except Exception as exc:  # the campaign's data: the contact is held, never lost (hold_for_fix)
+                held = blocking.describe(exc)
+                _set_decision(attempt, Decision(now, REASON_RETRY, ""), now, _held_explanation(WRAP_UP_STEP, held))
+        if not _insert_attempt(attempt):
+            # The same call id recorded for another contact meanwhile (the unique constraint).
+            existing = _attempt_for_call(provider, provider_call_id)
+            if existing is not None:
+                return existing, False
+            raise IntegrityError(f"attempt {attempt.number} of contact {locked_contact.pk} could not be inserted")
+        # When this closes the contact's open request, it was the only one (one open request per contact).
+        none_open = redial_request is not None and _close_request_after_call(redial_request, attempt, now)
+        if wrap_up:
+            locked_contact.status = Contact.WRAP_UP
+            locked_contact.status_reason = ""
+            locked_contact.save(update_fields=["status", "status_reason", "updated_at"])
+            # Whatever was pending is superseded: ending wrap-up decides the next call.
+            cancel_open_requests(locked_contact, campaign.pk, "superseded: connected call in wrap-up", now)
+        elif plan is not None:
+            _apply_plan(plan, locked_contact, now, none_open=none_open)
+        elif held:
+            hold_for_fix(None, locked_contact, held, now, where=WRAP_UP_STEP)
+        # else: do not call. The call is history; nothing may follow it and the do-not-call mark stays.
     attempt.contact = locked_contact
     return attempt, True
 
 
-def _attempt_history(contact: Contact, campaign: Campaign) -> tuple[list[AttemptRecord], list[int]]:
-    """The contact's attempts in the campaign as engine records, oldest first, and their numbers."""
+WRAP_UP_STEP = blocking.WRAP_UP
+
+
+def _insert_attempt(attempt: Attempt) -> bool:
+    """INSERT ... ON CONFLICT DO NOTHING RETURNING id: False (nothing written, the transaction intact) when a
+    unique constraint refuses the row. One statement where a savepoint would cost three."""
+    fields = [f for f in Attempt._meta.concrete_fields if not f.primary_key]
+    values = [f.get_db_prep_save(f.pre_save(attempt, add=True), connection) for f in fields]
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    table = connection.ops.quote_name(Attempt._meta.db_table)
+    placeholders = ", ".join(["%s"] * len(fields))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} ({columns}) VALUES ({placeholders}) ON CONFLICT DO NOTHING RETURNING id",  # noqa: S608
+            values,
+        )
+        row = cursor.fetchone()
+    if row is None:
+        return False
+    attempt.pk = row[0]
+    attempt._state.adding = False
+    attempt._state.db = connection.alias
+    return True
+
+
+def _attempt_history(
+    contact: Contact, campaign: Campaign
+) -> tuple[list[AttemptRecord], list[int], dict[tuple[str, str], Attempt], dict[int, int]]:
+    """The contact's attempts in the campaign as engine records, oldest first; their numbers; the attempts by
+    (provider, call id); and their ids by redial request. One query: a contact has a handful of attempts."""
     rows = (
         Attempt.objects.filter(contact=contact, campaign=campaign)
+        .select_related("outcome", "call_result")
         .order_by("number")
-        .values_list("number", "started_at", "outcome__code", "call_result__code", "duration_seconds")
     )
-    history, numbers = [], []
-    for number, *values in rows:
-        numbers.append(number)
-        history.append(AttemptRecord(*values))
-    return history, numbers
+    history, numbers, calls, by_request = [], [], {}, {}
+    for attempt in rows:
+        numbers.append(attempt.number)
+        history.append(
+            AttemptRecord(
+                attempt.started_at,
+                attempt.outcome.code,
+                attempt.call_result.code if attempt.call_result is not None else None,
+                attempt.duration_seconds,
+            )
+        )
+        if attempt.provider_call_id:
+            calls[(attempt.provider, attempt.provider_call_id)] = attempt
+        if attempt.redial_request_id is not None:
+            by_request.setdefault(attempt.redial_request_id, attempt.pk)
+    return history, numbers, calls, by_request
 
 
 def _attempt_for_call(provider: str, provider_call_id: str) -> Attempt | None:
@@ -195,12 +265,14 @@ def _attempt_for_call(provider: str, provider_call_id: str) -> Attempt | None:
     return Attempt.objects.filter(provider=provider, provider_call_id=provider_call_id).first()
 
 
-def _close_request_after_call(request: RedialRequest, attempt: Attempt, now: datetime) -> None:
+def _close_request_after_call(request: RedialRequest, attempt: Attempt, now: datetime) -> bool:
+    """Close the request the call came from (done); True when it was open."""
     updated = RedialRequest.objects.filter(pk=request.pk, status__in=RedialRequest.OPEN_STATUSES).close(
         RedialRequest.DONE, f"called: attempt {attempt.number}", now
     )
     if updated:
         request.status = RedialRequest.DONE
+    return bool(updated)
 
 
 def schedule_retry(attempt: Attempt, *, now: datetime | None = None) -> RedialRequest | None:
@@ -216,7 +288,47 @@ def schedule_retry(attempt: Attempt, *, now: datetime | None = None) -> RedialRe
     """
     now = now or timezone.now()
     with transaction.atomic():
-        return _schedule_locked(attempt, lock_contact_for_scheduling(attempt.contact_id), None, now)
+        contact = lock_contact_for_scheduling(attempt.contact_id)
+        return schedule_or_hold(attempt, contact, None, now, where=blocking.WRAP_UP)
+
+
+def schedule_or_hold(
+    attempt: Attempt, contact: Contact, history: list[AttemptRecord] | None, now: datetime, *, where: str
+) -> RedialRequest | None:
+    """`_schedule_locked`, isolated per campaign: when the campaign's data makes the engine fail (anything
+    but a database error), the campaign is marked blocked with the reason and the contact is held, never
+    lost: a request due now says why, and waits (dispatch and allocation leave a blocked campaign alone)
+    until the settings are fixed. Returns what `_schedule_locked` returns, or the held request."""
+    try:
+        return _schedule_locked(attempt, contact, history, now)
+    except DatabaseError:
+        raise
+    except Exception as exc:
+        return hold_for_fix(attempt, contact, blocking.describe(exc), now, where=where)
+
+
+def _held_explanation(where: str, reason: str) -> str:
+    return f"{HELD_PREFIX} {where} failed ({reason}); held until the campaign's settings are fixed"
+
+
+def hold_for_fix(attempt: Attempt | None, contact: Contact, reason: str, now: datetime, *, where: str) -> RedialRequest:
+    """Keep a contact whose next call the engine could not decide: block its campaign with `reason`, and
+    give it an open request due now that says so. The caller holds the contact's lock."""
+    blocking.block_campaign(contact.campaign_id, reason, where=where, now=now)
+    explanation = _held_explanation(where, reason)
+    if attempt is not None:
+        _store_decision(attempt, Decision(now, REASON_RETRY, explanation), now, explanation)
+    request = replace_open_request(
+        contact,
+        contact.campaign,
+        due_at=now,
+        source=RedialRequest.SOURCE_AUTO,
+        owner=None,
+        explanation=explanation,
+        now=now,
+    )
+    mark_scheduled(contact)
+    return request
 
 
 def _schedule_locked(
@@ -227,6 +339,21 @@ def _schedule_locked(
     has them (None reads them). Returns None as schedule_retry does."""
     if contact.status == Contact.DO_NOT_CALL:
         return None
+    plan = _plan_schedule(attempt, contact, history, now)
+    attempt.save(update_fields=["decision_reason", "decision_explanation", "next_attempt_at"])
+    return _apply_plan(plan, contact, now)
+
+
+@dataclass(frozen=True)
+class _Plan:
+    reason: str
+    due_at: datetime | None
+    explanation: str
+    opening_at: datetime | None
+
+
+def _plan_schedule(attempt: Attempt, contact: Contact, history: list[AttemptRecord] | None, now: datetime) -> _Plan:
+    """What `_schedule_locked` decides, with nothing written: the decision is set on `attempt` (unsaved)."""
     campaign = contact.campaign
     attempt.contact = contact
     attempt.campaign = campaign
@@ -253,19 +380,25 @@ def _schedule_locked(
         move = best_time.move_retry(campaign, contact, due_at, history, calendar, number_records, token)
         if move is not None:
             due_at, explanation = move.at, f"{explanation}; best time to call {move.explanation}"
-    _store_decision(attempt, decision, due_at, explanation)
-    if due_at is None:
-        close_contact(contact, decision.reason, now)
+    _set_decision(attempt, decision, due_at, explanation)
+    return _Plan(decision.reason, due_at, explanation, opening_at)
+
+
+def _apply_plan(plan: _Plan, contact: Contact, now: datetime, *, none_open: bool = False) -> RedialRequest | None:
+    """Write what `_plan_schedule` decided: the contact's open request, or the contact closed."""
+    if plan.due_at is None:
+        close_contact(contact, plan.reason, now)
         return None
     request = replace_open_request(
         contact,
-        campaign,
-        due_at=due_at,
+        contact.campaign,
+        due_at=plan.due_at,
         source=RedialRequest.SOURCE_AUTO,
         owner=None,
-        explanation=explanation,
-        queue_opening_at=opening_at,
+        explanation=plan.explanation,
+        queue_opening_at=plan.opening_at,
         now=now,
+        none_open=none_open,
     )
     mark_scheduled(contact)
     return request
@@ -290,10 +423,14 @@ def _reason_when_nothing_allowed(campaign: Campaign, after: datetime | None) -> 
     return REASON_NO_WINDOW
 
 
-def _store_decision(attempt: Attempt, decision: Decision, due_at: datetime | None, explanation: str) -> None:
+def _set_decision(attempt: Attempt, decision: Decision, due_at: datetime | None, explanation: str) -> None:
     attempt.decision_reason = decision.reason
     attempt.decision_explanation = explanation
     attempt.next_attempt_at = due_at
+
+
+def _store_decision(attempt: Attempt, decision: Decision, due_at: datetime | None, explanation: str) -> None:
+    _set_decision(attempt, decision, due_at, explanation)
     attempt.save(update_fields=["decision_reason", "decision_explanation", "next_attempt_at"])
 
 

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Count, Max
 from django.utils import timezone
 
 from campaigns.models import Campaign, Contact, RedialRequest
@@ -40,9 +40,12 @@ def queue_after_opening(
     if not campaign.queue_spacing_seconds:
         return engine_due_at, explanation, opening_at
     Campaign.objects.select_for_update().filter(pk=campaign.pk).first()
-    queued = RedialRequest.objects.filter(campaign=campaign, queue_opening_at=opening_at)
-    last_slot_at = queued.aggregate(last=Max("due_at"))["last"]
-    position = queued.count() + 1
+    # One index-only read of (campaign, queue_opening_at, due_at): the opening's queue, never the campaign's.
+    queued = RedialRequest.objects.filter(campaign=campaign, queue_opening_at=opening_at).aggregate(
+        last=Max("due_at"), count=Count("due_at")
+    )
+    last_slot_at = queued["last"]
+    position = queued["count"] + 1
     if attempts is None:
         attempts = scheduling.attempt_records(contact, campaign)
     zone = scheduling.contact_zone(contact)

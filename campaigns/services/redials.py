@@ -10,7 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from campaigns.models import Attempt, Campaign, Contact, RedialRequest
-from campaigns.services import do_not_call, scheduling
+from campaigns.services import blocking, do_not_call, scheduling
 from campaigns.services.contacts import (
     CLOSE_REASON_MAX,
     RedialRefused,
@@ -48,10 +48,13 @@ def replace_open_request(
     queue_opening_at: datetime | None = None,
     created_by=None,
     now: datetime,
+    none_open: bool = False,
 ) -> RedialRequest:
     """The contact's new open request; the one it had is cancelled first (at most one open per contact
-    and campaign, enforced by a partial unique constraint). The caller holds the contact's lock."""
-    cancel_open_requests(contact, campaign.pk, "replaced by a newer redial request", now)
+    and campaign, enforced by a partial unique constraint). The caller holds the contact's lock, and passes
+    `none_open` when it has just closed the contact's open request itself (the constraint allows no other)."""
+    if not none_open:
+        cancel_open_requests(contact, campaign.pk, "replaced by a newer redial request", now)
     request = RedialRequest.objects.create(
         contact=contact,
         campaign=campaign,
@@ -247,7 +250,11 @@ def reassign_redial(request: RedialRequest, *, owner, by) -> RedialRequest:
 
 def expire_personal_redials(*, now: datetime | None = None) -> int:
     """Make common every personal request still scheduled or ready more than its campaign's grace after
-    its due time (grace 0 keeps it personal). Returns how many were handed over."""
+    its due time (grace 0 keeps it personal). Returns how many were handed over.
+
+    Runs on every agent's allocation, so one campaign's data never stops it: a grace too long for the
+    calendar keeps that campaign's requests personal, and any other fault marks the campaign blocked and
+    goes on with the next one."""
     now = now or timezone.now()
     handed_over = 0
     campaigns = Campaign.objects.filter(
@@ -256,21 +263,33 @@ def expire_personal_redials(*, now: datetime | None = None) -> int:
         redial_requests__status__in=CHANGEABLE_REQUEST_STATUSES,
     ).distinct()
     for campaign in campaigns:
+        try:
+            handed_over += _expire_personal_redials_of(campaign, now)
+        except Exception as exc:
+            blocking.block_campaign(campaign.pk, blocking.describe(exc), where=blocking.ALLOCATION, now=now)
+    return handed_over
+
+
+def _expire_personal_redials_of(campaign: Campaign, now: datetime) -> int:
+    handed_over = 0
+    try:
         limit = now - timedelta(minutes=campaign.personal_redial_grace_minutes)
-        with transaction.atomic():
-            stale = RedialRequest.objects.select_for_update(skip_locked=True).filter(
-                campaign=campaign, owner__isnull=False, status__in=CHANGEABLE_REQUEST_STATUSES, due_at__lt=limit
+    except OverflowError:
+        return 0  # a grace reaching before year 1: no request can be past it
+    with transaction.atomic():
+        stale = RedialRequest.objects.select_for_update(skip_locked=True).filter(
+            campaign=campaign, owner__isnull=False, status__in=CHANGEABLE_REQUEST_STATUSES, due_at__lt=limit
+        )
+        for request in stale.select_related("owner"):
+            request.explanation = append_line(
+                request.explanation,
+                f"{request.owner.get_username()} did not take it within "
+                f"{campaign.personal_redial_grace_minutes} min of {local_label(request.due_at, campaign.zone)}: "
+                "now common",
             )
-            for request in stale.select_related("owner"):
-                request.explanation = append_line(
-                    request.explanation,
-                    f"{request.owner.get_username()} did not take it within "
-                    f"{campaign.personal_redial_grace_minutes} min of {local_label(request.due_at, campaign.zone)}: "
-                    "now common",
-                )
-                request.owner = None
-                request.save(update_fields=["owner", "explanation", "updated_at"])
-                handed_over += 1
+            request.owner = None
+            request.save(update_fields=["owner", "explanation", "updated_at"])
+            handed_over += 1
     return handed_over
 
 

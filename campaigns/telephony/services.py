@@ -1,10 +1,15 @@
 """Store and process telephony callbacks.
 
-Every authenticated delivery is first written raw (`store_event`, its own committed write, so a callback is
-never lost even when processing fails), then processed in one transaction (`process_event`): the call is
+Every authenticated delivery is first written raw, then processed (`receive`: one transaction, one commit;
+when processing fails, the raw event is written again on its own and marked, so a callback is never lost
+even then; `process_event` alone re-processes a stored one): the call is
 matched to its redial request or attempt, the raw status mapped to an outcome, and the attempt recorded
 through `campaigns.services.attempts.record_attempt`, which schedules the retry. The event ends as processed,
-duplicate, progress, unmapped, rejected or failed, with the reason in `error`.
+duplicate, progress, unmapped, unmatched, rejected or failed, with the reason in `error`.
+
+At most one attempt per dial: a final result attaches to its redial request's dial, and a second result
+with another call id for a request that already has its attempt is stored as `unmatched` (for a
+supervisor to look at), never as a second attempt that could push the contact past its maximum.
 
 Idempotency: an attempt is unique on (provider, call id), and every event of a call takes the contact's row
 lock before it decides anything (progress events in `_process`, final ones in `record_attempt`; the order
@@ -32,10 +37,11 @@ from django.utils import timezone
 
 from campaigns.models import Attempt, Contact, RedialRequest, WebhookEvent
 from campaigns.services import attempts as attempt_services
+from campaigns.services import scheduling
 from campaigns.telephony import parsing
 from campaigns.telephony.parsing import ParsedEvent
 from retryadmin.lib.jsonapi import JsonError, load_json_object
-from strategies.models import Outcome
+from strategies.models import Outcome, ProviderMapping
 from strategies.services import fallback_outcome, resolve_outcome
 
 logger = logging.getLogger(__name__)
@@ -164,15 +170,34 @@ def parse_stored(event: WebhookEvent) -> ParsedEvent:
 # --- processing --------------------------------------------------------------------------------------------
 
 
-def resolve(parsed: ParsedEvent) -> tuple[Outcome | None, str]:
+def _active_mappings() -> dict:
+    """{(provider, RAW upper-cased): outcome} of every active mapping to an active outcome, and the fallback
+    outcome under None: one query, cached per process under the configuration token."""
+    mappings = {
+        (m.provider, m.raw.strip().upper()): m.outcome
+        for m in ProviderMapping.objects.select_related("outcome").filter(is_active=True, outcome__is_active=True)
+    }
+    mappings[None] = fallback_outcome()
+    return mappings
+
+
+def resolve(parsed: ParsedEvent, token: str | None = None) -> tuple[Outcome | None, str]:
     """The outcome of the first mapping key that has an active mapping, and that key as "provider:raw".
+    With the configuration `token` (read with the request), the mappings come from the process's cache.
 
     Returns (None, first key) when none is mapped: the caller falls back and flags the event unmapped.
     """
-    for provider, raw in parsed.mapping_keys:
-        outcome = resolve_outcome(provider, raw)
-        if outcome is not None:
-            return outcome, f"{provider}:{raw}"
+    if token is not None:
+        mappings = scheduling._cached(token, ("provider_mappings",), _active_mappings)
+        for provider, raw in parsed.mapping_keys:
+            text = "" if raw is None else str(raw).strip()
+            if text and (provider, text.upper()) in mappings:
+                return mappings[(provider, text.upper())], f"{provider}:{raw}"
+    else:
+        for provider, raw in parsed.mapping_keys:
+            outcome = resolve_outcome(provider, raw)
+            if outcome is not None:
+                return outcome, f"{provider}:{raw}"
     provider, raw = parsed.mapping_keys[0] if parsed.mapping_keys else (parsed.provider, parsed.raw_status)
     return None, f"{provider}:{raw}"
 
@@ -194,14 +219,30 @@ def _find_request(parsed: ParsedEvent) -> RedialRequest | None:
     this call id for. Returns None when neither exists; raises 404 when a named request does not exist."""
     requests = RedialRequest.objects.all()
     if parsed.is_final:
-        # record_attempt is given both; read in this query rather than one lazy query each.
-        requests = requests.select_related("campaign", "contact")
+        # record_attempt is given both; read in this query rather than one lazy query each, with the
+        # configuration token the provider mappings are cached under.
+        requests = requests.select_related("campaign", "contact").annotate(
+            config_token=scheduling.config_token_subquery()
+        )
     if parsed.request_id is not None:
         request = requests.filter(pk=parsed.request_id).first()
         if request is None:
             raise JsonError(404, f"Unknown redial request {parsed.request_id}.", "request")
         return request
     return requests.filter(provider_call_id=parsed.call_id).order_by("-id").first()
+
+
+def receive(delivery: Delivery, parsed: ParsedEvent) -> EventResult:
+    """`store_event` then `process_event`, in one transaction and so one commit: the raw event is written first
+    inside it. Any fault rolls both back, and the slow path runs: the event is stored on its own, then processed
+    (and marked rejected or failed) as process_event does. Either way the event is stored before the provider
+    is answered; a crash before the answer makes the provider deliver it again. Never raises."""
+    try:
+        with transaction.atomic():
+            event = store_event(delivery, parsed)
+            return _process(event, parsed)
+    except Exception:  # nothing of the first try remains; process_event records what went wrong
+        return process_event(store_event(delivery, parsed), parsed)
 
 
 def process_event(event: WebhookEvent, parsed: ParsedEvent | None = None) -> EventResult:
@@ -253,12 +294,14 @@ def _process(event: WebhookEvent, parsed: ParsedEvent) -> EventResult:
         # Every event of this contact waits here for the one before it (see the module docstring).
         Contact.objects.select_for_update().filter(pk=request.contact_id).first()
 
-    # A final event takes the contact's lock in record_attempt, which answers a duplicate that got past this
-    # look-up (one still in flight) itself; here a retried delivery is answered without mapping or locking.
-    attempt = _existing_attempt(parsed.provider, parsed.call_id)
-    if attempt is not None:
-        _finish(event, WebhookEvent.DUPLICATE, error="The call is already recorded.", attempt=attempt)
-        return EventResult(event, 200)
+    if not parsed.is_final or request.status not in RedialRequest.OPEN_STATUSES:
+        # A retried delivery is answered without mapping or locking. A final event whose request is still
+        # open is not one (its first delivery closes the request): record_attempt answers the rare duplicate
+        # still in flight under the contact's lock, from the history it reads anyway.
+        attempt = _existing_attempt(parsed.provider, parsed.call_id)
+        if attempt is not None:
+            _finish(event, WebhookEvent.DUPLICATE, error="The call is already recorded.", attempt=attempt)
+            return EventResult(event, 200)
 
     if not parsed.is_final:
         # Both questions in one query: is an event with a later SequenceNumber in, or the same callback?
@@ -278,17 +321,36 @@ def _process(event: WebhookEvent, parsed: ParsedEvent) -> EventResult:
             _finish(event, WebhookEvent.PROGRESS)
         return EventResult(event, 200)
 
-    outcome, key = resolve(parsed)
+    token = getattr(request, "config_token", None)
+    outcome, key = resolve(parsed, token)
     status, note = WebhookEvent.PROCESSED, ""
     if outcome is None:
-        outcome = fallback_outcome()
+        outcome = scheduling._cached(token, ("provider_mappings",), _active_mappings)[None] if token else None
+        outcome = outcome or fallback_outcome()
         status, note = WebhookEvent.UNMAPPED, _unmapped_message(key, outcome)
 
     received_at = event.received_at
     duration = parsed.duration_seconds or 0
     ended_at = parsed.ended_at or (received_at if parsed.started_at is None else None)
     started_at = parsed.started_at or (ended_at - timedelta(seconds=duration))
-    attempt, created = attempt_services.record_attempt(
+    try:
+        attempt, created = _record(request, parsed, outcome, started_at, ended_at, duration)
+    except attempt_services.DialAlreadyAnswered as answered:
+        message = (
+            f"Unmatched: redial request {request.pk}'s dial already has its result (attempt {answered.attempt_id}); "
+            f"call {parsed.call_id!r} is stored, not recorded as another attempt."
+        )
+        _finish(event, WebhookEvent.UNMATCHED, error=message, outcome=outcome)
+        return EventResult(event, 200)
+    if not created:
+        _finish(event, WebhookEvent.DUPLICATE, error="The call is already recorded.", attempt=attempt)
+        return EventResult(event, 200)
+    _finish(event, status, error=note, outcome=outcome, attempt=attempt)
+    return EventResult(event, 200)
+
+
+def _record(request, parsed, outcome, started_at, ended_at, duration):
+    return attempt_services.record_attempt(
         campaign=request.campaign,
         contact=request.contact,
         outcome=outcome,
@@ -299,12 +361,8 @@ def _process(event: WebhookEvent, parsed: ParsedEvent) -> EventResult:
         provider_call_id=parsed.call_id,
         source=attempt_services.attempt_source_for(request),
         redial_request=request,
+        one_per_request=True,
     )
-    if not created:
-        _finish(event, WebhookEvent.DUPLICATE, error="The call is already recorded.", attempt=attempt)
-        return EventResult(event, 200)
-    _finish(event, status, error=note, outcome=outcome, attempt=attempt)
-    return EventResult(event, 200)
 
 
 # --- re-processing -----------------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods
 
-from campaigns.models import RedialRequest
+from campaigns.models import Campaign, RedialRequest
 from campaigns.queries import callback_list
 from campaigns.services.contacts import RedialRefused
 from campaigns.services.redials import CHANGEABLE_REQUEST_STATUSES, cancel_redial, reassign_redial, reschedule_redial
@@ -34,6 +34,9 @@ def callback_list_view(request):
         "can_change": request.user.has_perm(CHANGE_PERMISSION),
         "changeable_statuses": CHANGEABLE_REQUEST_STATUSES,
         "now": now,
+        "blocked_campaigns": Campaign.objects.exclude(dispatch_blocked_reason="").only(
+            "name", "dispatch_blocked_reason", "dispatch_blocked_at"
+        ),
     }
     if not form.is_valid():
         return render(request, "campaigns/callback_list.html", context, status=200)

@@ -65,13 +65,18 @@ class JsonInvalid(JsonError):
         return {"error": self.message, "errors": self.errors}
 
 
-def check_envelope(request: HttpRequest, content_type: str, scope: str = "webhooks") -> bytes:
-    """The raw body, once method, rate (counted per client address within `scope`), size and content
-    type pass; raises JsonError otherwise. Webhooks and the lead API share it."""
+def check_envelope(request: HttpRequest, content_type: str, scope: str = "webhooks", *, count: bool = True) -> bytes:
+    """The raw body, once method, rate (counted per client address within `scope`; with `count` False the
+    caller counts, after authenticating), size and content type pass; raises JsonError otherwise. Webhooks
+    and the lead API share it."""
     if request.method != "POST":
         raise JsonError(405, "Only POST is allowed.", "method", {"Allow": "POST"})
-    verdict = ratelimit.hit(scope, client_address(request) or "unknown", limit=settings.WEBHOOK_RATE_LIMIT_PER_MINUTE)
-    if not verdict.allowed:
+    verdict = (
+        ratelimit.hit(scope, client_address(request) or "unknown", limit=settings.WEBHOOK_RATE_LIMIT_PER_MINUTE)
+        if count
+        else None
+    )
+    if verdict is not None and not verdict.allowed:
         raise JsonError(
             429,
             f"More than {verdict.limit} requests a minute from this address; retry in {verdict.retry_after} s.",

@@ -184,8 +184,6 @@ DISPATCH_MAX_ATTEMPTS = env.int("DISPATCH_MAX_ATTEMPTS", default=5)
 DISPATCH_SWEEP_INTERVAL_SECONDS = env.float("DISPATCH_SWEEP_INTERVAL_SECONDS", default=30.0)
 # A dial the dialer refused is tried again after this many seconds, doubled at each dispatch attempt.
 DISPATCH_RETRY_BACKOFF_SECONDS = env.float("DISPATCH_RETRY_BACKOFF_SECONDS", default=30.0)
-# Claimed auto-dial requests are handed to the dial task in messages of at most this many.
-DISPATCH_DIAL_CHUNK = env.int("DISPATCH_DIAL_CHUNK", default=500)
 # Sent to webhook dialers as `callback_url`: where they post the call's result.
 DISPATCH_CALLBACK_URL = env("DISPATCH_CALLBACK_URL", default="")
 # More dialer backends by name: "name=dotted.path.Class,other=...".
@@ -201,6 +199,16 @@ DIALER_TOTAL_SECONDS = env.float("DIALER_TOTAL_SECONDS", default=8.0)
 DIALER_ALLOWED_HOSTS = env.list("DIALER_ALLOWED_HOSTS", default=[])
 # Production calls dialers over https only.
 DIALER_HTTPS_ONLY = env.bool("DIALER_HTTPS_ONLY", default=False)
+# Requests per dial message: each message is dialled as one set by one worker process.
+DISPATCH_DIAL_CHUNK = env.int("DISPATCH_DIAL_CHUNK", default=100)
+# Webhook dials one worker process runs at once (threads; no database transaction is open meanwhile).
+DIALER_CONCURRENCY = env.int("DIALER_CONCURRENCY", default=16)
+# A request the dialer accepted with no telephony result after this long gets a "no result from the
+# dialer" attempt, and the engine decides its retry.
+DIALER_RESULT_TIMEOUT_SECONDS = env.float("DIALER_RESULT_TIMEOUT", default=15 * 60.0)
+# A campaign whose data the scheduler cannot handle (dispatch blocked) is tried again after this long, or at
+# once when it is edited.
+DISPATCH_BLOCKED_RETRY_SECONDS = env.float("DISPATCH_BLOCKED_RETRY_SECONDS", default=60.0)
 CELERY_BEAT_SCHEDULE.update(
     {
         "dispatch-due": {"task": "campaigns.tasks.dispatch_due", "schedule": DISPATCH_INTERVAL_SECONDS},
@@ -221,6 +229,10 @@ IMPORT_STALL_SECONDS = env.float("IMPORT_STALL_SECONDS", default=300.0)
 # Do-not-call list imports (rule 8): lists run to millions of numbers, one per row.
 DNC_IMPORT_MAX_BYTES = env.int("DNC_IMPORT_MAX_BYTES", default=100 * 1024 * 1024)
 DNC_IMPORT_MAX_ROWS = env.int("DNC_IMPORT_MAX_ROWS", default=3_000_000)
+# A confirmed import not started this long after it was confirmed (its message lost, or the broker down) is
+# sent again, and failed with a message after IMPORT_START_GIVE_UP_SECONDS.
+IMPORT_START_SECONDS = env.float("IMPORT_START_SECONDS", default=60.0)
+IMPORT_START_GIVE_UP_SECONDS = env.float("IMPORT_START_GIVE_UP_SECONDS", default=3600.0)
 CELERY_BEAT_SCHEDULE["fail-stalled-imports"] = {"task": "campaigns.tasks.fail_stalled_imports", "schedule": 60.0}
 # Best time to call: how often beat recomputes every campaign's connect-rate table (seconds), and how
 # many days of attempts it learns from.
@@ -243,8 +255,10 @@ OZONETEL_WEBHOOK_SECRETS = env.dict("OZONETEL_WEBHOOK_SECRETS", default={})
 OZONETEL_TIME_ZONE = env("OZONETEL_TIME_ZONE", default="Asia/Kolkata")
 # Shared secret of the generic SIP webhook (Asterisk, FreeSWITCH): HMAC-SHA256 of the raw body.
 SIP_WEBHOOK_SECRET = env("SIP_WEBHOOK_SECRET", default="")
-# Webhook requests one source address may make per minute before it gets 429.
+# Unauthenticated webhook requests (and lead posts) one source address may make per minute before it gets 429.
 WEBHOOK_RATE_LIMIT_PER_MINUTE = env.int("WEBHOOK_RATE_LIMIT_PER_MINUTE", default=1200)
+# Signed callbacks one provider account may send per minute: counted after the signature, apart from the above.
+WEBHOOK_SIGNED_RATE_LIMIT_PER_MINUTE = env.int("WEBHOOK_SIGNED_RATE_LIMIT_PER_MINUTE", default=60_000)
 # Reverse proxies in front of the app: the client address is that many entries from the right of
 # X-Forwarded-For. 0 trusts only REMOTE_ADDR (a forged header must not dodge the rate limit).
 WEBHOOK_NUM_PROXIES = env.int("WEBHOOK_NUM_PROXIES", default=0)

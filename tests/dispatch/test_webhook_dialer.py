@@ -10,9 +10,11 @@ import pytest
 
 from campaigns.dispatch import claim
 from campaigns.dispatch import dial as dialing
-from campaigns.dispatch.dialers import SIGNATURE_HEADER
+from campaigns.dispatch.dialers import IDEMPOTENCY_HEADER, SIGNATURE_HEADER
 from campaigns.models import Campaign, RedialRequest
 from tests.factories import ALL_DAY, CampaignFactory, RedialRequestFactory
+
+from .due import make_campaign, make_requests
 
 pytestmark = pytest.mark.django_db
 
@@ -147,3 +149,57 @@ def test_non_json_success_body_means_no_call_id():
         assert dialing.dial_claimed(request.id, str(request.claim_token)) == "dialing"
     request.refresh_from_db()
     assert request.provider_call_id == ""
+
+
+def _reclaim(request):
+    """Due again at once and claimed again: a new claim token."""
+    RedialRequest.objects.filter(id=request.id).update(due_at=request.due_at)
+    claim.claim_due()
+    request.refresh_from_db()
+    return request
+
+
+def test_the_dial_key_is_sent_as_idempotency_key_and_kept_while_the_dialer_does_not_answer(settings):
+    settings.DISPATCH_RETRY_BACKOFF_SECONDS = 0
+    with Stub([(503, {}), (503, {}), (503, {}), (200, {"call_id": "CA9"})]) as stub:
+        request = _claimed_webhook(stub.url)
+        first_token = str(request.claim_token)
+        assert dialing.dial_claimed(request.id, first_token) == "released"
+        request = _reclaim(request)
+        assert str(request.claim_token) != first_token
+        assert dialing.dial_claimed(request.id, str(request.claim_token)) == "dialing"
+    keys = {headers[IDEMPOTENCY_HEADER] for headers, _ in stub.received}
+    body_keys = {json.loads(body)["dial_key"] for _, body in stub.received}
+    assert len(stub.received) == 4 and keys == body_keys == {first_token}
+    request.refresh_from_db()
+    assert str(request.dial_key) == first_token and request.dialed_at is not None
+
+
+def test_a_refusal_is_an_answer_the_next_hand_off_gets_a_new_key(settings):
+    settings.DISPATCH_RETRY_BACKOFF_SECONDS = 0
+    with Stub([(400, {"error": "no"}), (200, {"call_id": "CA10"})]) as stub:
+        request = _claimed_webhook(stub.url)
+        assert dialing.dial_claimed(request.id, str(request.claim_token)) == "released"
+        request.refresh_from_db()
+        assert request.dial_key is None
+        request = _reclaim(request)
+        assert dialing.dial_claimed(request.id, str(request.claim_token)) == "dialing"
+    keys = [headers[IDEMPOTENCY_HEADER] for headers, _ in stub.received]
+    assert len(keys) == 2 and keys[0] != keys[1]
+
+
+def test_a_chunk_is_dialled_concurrently_in_one_set(django_assert_max_num_queries):
+    campaign = make_campaign(
+        dialing_mode=Campaign.AUTO_DIAL, dialer_backend=Campaign.DIALER_WEBHOOK, dialer_secret=SECRET
+    )
+    with Stub([(200, {"call_id": "X"})]) as stub:
+        Campaign.objects.filter(id=campaign.id).update(dialer_url=stub.url)
+        make_requests(campaign, 20)
+        claim.claim_due()
+        pairs = list(RedialRequest.objects.values_list("id", "claim_token"))
+        # One UPDATE to dialing, one read, one UPDATE for the answers, whatever the chunk's size.
+        with django_assert_max_num_queries(3):
+            counts = dialing.dial_claimed_batch([[i, str(t)] for i, t in pairs])
+    assert counts == {"dialing": 20}
+    assert len({headers[IDEMPOTENCY_HEADER] for headers, _ in stub.received}) == 20
+    assert RedialRequest.objects.filter(status=RedialRequest.DIALING, dialed_at__isnull=False).count() == 20

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from campaigns.models import Contact, LeadSubmission, RedialRequest
+from campaigns.models import Campaign, Contact, LeadSubmission, RedialRequest
 from tests.factories import CampaignFactory
 
 pytestmark = pytest.mark.django_db
@@ -252,3 +252,18 @@ def test_queue_overview_counts_who_waits_and_names_the_next_opening(client, camp
     row = row[: row.index("</tr>")]
     assert 'queue-waiting">3<' in row
     assert "Wed 25 Nov 09:00 (Europe/London)" in row
+
+
+def test_a_lead_for_a_campaign_the_engine_refuses_is_stored_queued_and_the_error_shown(client, campaign):
+    # A value the form refuses, written straight into the database: the engine refuses it too.
+    Campaign.objects.filter(pk=campaign.pk).update(redial_delay_amount=999_999, redial_delay_unit="d")
+    response = post(client, {"name": "Ada", "phone": "+442079460001"})
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert "too long" in body["warning"]
+    request = RedialRequest.objects.get(pk=body["redial_request_id"])
+    assert request.status == RedialRequest.SCHEDULED and request.source == RedialRequest.SOURCE_AUTO
+    assert LeadSubmission.objects.get().redial_request == request
+    assert Contact.objects.get().status == Contact.SCHEDULED
+    campaign.refresh_from_db()
+    assert campaign.dispatch_blocked_reason.startswith("lead intake: ValueError")

@@ -28,10 +28,10 @@ def outcomes(db):
 OUTCOMES: dict[str, Outcome] = {}
 ANSWERED = "sip.call_answered"
 
-# SAVEPOINT, lock the contact (with campaign, dial plan and configuration token), look for the call id,
-# read the history, SAVEPOINT + INSERT attempt + RELEASE, store the decision, cancel open requests, INSERT
-# the request, mark the contact scheduled, RELEASE.
-RECORD_WITH_RETRY_QUERIES = 12
+# SAVEPOINT, lock the contact (with campaign, dial plan and configuration token), read the history (which
+# answers the call-id question), INSERT the attempt with its decision (ON CONFLICT DO NOTHING, no savepoint),
+# cancel open requests, INSERT the request, mark the contact scheduled, RELEASE. (12 before issue 15.)
+RECORD_WITH_RETRY_QUERIES = 8
 # The same with a cold cache: outcomes, call results, the strategy's rules, business hours, holidays and the
 # attempt rules in force (required and the campaign's).
 COLD_CACHE_EXTRA_QUERIES = 6

@@ -173,3 +173,39 @@ def test_forwarded_for_counts_only_behind_a_trusted_proxy(client, settings):
     assert client.post(SIP_PATH, "{}", content_type="application/json", **forged).status_code == 429
     settings.WEBHOOK_NUM_PROXIES = 1
     assert client.post(SIP_PATH, "{}", content_type="application/json", **forged).status_code == 403
+
+
+def test_forged_traffic_cannot_push_out_a_signed_provider_callback(client, settings, dialed):
+    settings.WEBHOOK_RATE_LIMIT_PER_MINUTE = 1200
+    request = dialed(call_sid(7))
+    forged = twilio_params(call_sid(7), "no-answer", duration=0)
+    for _ in range(1200):
+        assert post_twilio(client, forged, signature="forged").status_code == 403
+    assert post_twilio(client, forged, signature="forged").status_code == 429
+    # The provider's signed callback from the same address (one proxy, one NAT) is counted on its own.
+    response = post_twilio(client, twilio_params(call_sid(7), "no-answer", duration=0))
+    assert response.status_code == 200, response.content
+    event = WebhookEvent.objects.get()
+    assert event.status == WebhookEvent.PROCESSED and event.attempt.redial_request == request
+
+
+def test_signed_callbacks_are_limited_per_provider_account(client, settings, dialed):
+    settings.WEBHOOK_SIGNED_RATE_LIMIT_PER_MINUTE = 2
+    for index in range(2):
+        dialed(call_sid(index), index=index)
+        assert post_twilio(client, twilio_params(call_sid(index), "no-answer", duration=0)).status_code == 200
+    assert post_twilio(client, twilio_params(call_sid(5), "no-answer", duration=0)).status_code == 429
+    other = twilio_params(call_sid(5), "no-answer", duration=0, AccountSid="AC" + "1" * 32)
+    assert post_twilio(client, other).status_code != 429
+
+
+def test_with_two_proxies_the_client_is_the_second_address_from_the_right(client, settings):
+    settings.WEBHOOK_RATE_LIMIT_PER_MINUTE = 1
+    settings.WEBHOOK_NUM_PROXIES = 2
+    # forged-by-client, real client (appended by the load balancer), load balancer (appended by nginx)
+    first = {"HTTP_X_FORWARDED_FOR": "9.9.9.9, 203.0.113.5, 10.0.0.2"}
+    assert client.post(SIP_PATH, "{}", content_type="application/json", **first).status_code == 403
+    again = {"HTTP_X_FORWARDED_FOR": "8.8.8.8, 203.0.113.5, 10.0.0.2"}
+    assert client.post(SIP_PATH, "{}", content_type="application/json", **again).status_code == 429
+    other = {"HTTP_X_FORWARDED_FOR": "9.9.9.9, 203.0.113.6, 10.0.0.2"}
+    assert client.post(SIP_PATH, "{}", content_type="application/json", **other).status_code == 403

@@ -91,3 +91,47 @@ def test_concurrent_duplicate_deliveries_on_postgresql_make_a_hundred_attempts(d
         thread.join()
     assert failures == []
     assert_one_attempt_and_one_retry_per_call()
+
+
+def test_twenty_call_ids_naming_one_request_make_one_attempt(client, dialed, campaign):
+    campaign.max_attempts = 10
+    campaign.save()
+    request = dialed("")
+    for index in range(20):
+        params = twilio_params(call_sid(100 + index), "no-answer", duration=0)
+        assert post_twilio(client, params, query=f"request={request.pk}").status_code == 200
+    assert Attempt.objects.filter(contact=request.contact).count() == 1
+    events = WebhookEvent.objects.order_by("pk")
+    assert events[0].status == WebhookEvent.PROCESSED
+    unmatched = events.filter(status=WebhookEvent.UNMATCHED)
+    assert unmatched.count() == 19 and all(e.attempt_id is None for e in unmatched)
+    assert "already has its result" in unmatched.first().error
+    # A repeat of the first call is still a duplicate, not unmatched.
+    params = twilio_params(call_sid(100), "no-answer", duration=0)
+    assert post_twilio(client, params, query=f"request={request.pk}").json()["status"] == WebhookEvent.DUPLICATE
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_twenty_concurrent_call_ids_naming_one_request_make_one_attempt_on_postgresql(dialed):
+    request = dialed("")
+    start = threading.Barrier(20)
+    statuses = []
+
+    def deliver(index):
+        client = Client(raise_request_exception=False)
+        try:
+            start.wait()
+            params = twilio_params(call_sid(200 + index), "no-answer", duration=0)
+            statuses.append(post_twilio(client, params, query=f"request={request.pk}").status_code)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=deliver, args=(index,)) for index in range(20)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert statuses == [200] * 20
+    assert Attempt.objects.filter(contact=request.contact).count() == 1
+    assert WebhookEvent.objects.filter(status=WebhookEvent.UNMATCHED).count() == 19

@@ -428,3 +428,44 @@ def test_auto_dial_campaigns_are_not_allocated_by_the_workspace(agent, make_camp
     campaign = make_campaign(dialing_mode=Campaign.AUTO_DIAL)
     make_contact(campaign)
     assert presence.join_campaign(agent, campaign, now=NOW) is None
+
+
+# --- one campaign's bad data ----------------------------------------------------------------------
+
+
+def test_a_huge_personal_grace_elsewhere_does_not_stop_allocation(
+    agent, agent2, make_campaign, make_contact, make_redial
+):
+    other = make_campaign(personal_redial_grace_minutes=30)
+    Campaign.objects.filter(pk=other.pk).update(personal_redial_grace_minutes=2_147_483_647)
+    make_redial(make_contact(other), NOW - timedelta(days=1), owner=agent2)
+    campaign = make_campaign()
+    contact = make_contact(campaign)
+    assert presence.join_campaign(agent, campaign, now=NOW) == contact
+    assert RedialRequest.objects.get(campaign=other).owner == agent2  # the grace never runs out
+
+
+def test_a_campaign_the_engine_refuses_is_blocked_and_its_agent_stays_ready(agent, agent2, make_campaign, make_contact):
+    bad = make_campaign()
+    make_contact(bad)
+    Campaign.objects.filter(pk=bad.pk).update(redial_delay_amount=999_999, redial_delay_unit="d")
+    good = make_campaign()
+    good_contact = make_contact(good)
+    assert presence.join_campaign(agent, bad, now=NOW) is None
+    assert session_of(agent).state == AgentSession.READY
+    bad.refresh_from_db()
+    assert bad.dispatch_blocked_reason.startswith("allocation: ValueError")
+    assert presence.join_campaign(agent2, good, now=NOW) == good_contact
+
+
+def test_wrap_up_ends_and_the_contact_is_held_when_the_engine_refuses_the_campaign(agent, campaign, make_contact):
+    contact = make_contact(campaign)
+    in_wrap_up(agent, campaign, contact)
+    Campaign.objects.filter(pk=campaign.pk).update(redial_delay_amount=999_999, redial_delay_unit="d")
+    ended = wrap_up.end_wrap_up(session_of(agent), call_result=call_result("redial"), now=NOW)
+    assert session_of(agent).state == AgentSession.READY
+    assert ended.redial is not None and ended.redial.explanation.startswith("Not scheduled: wrap-up failed")
+    contact.refresh_from_db()
+    assert contact.status == Contact.SCHEDULED
+    campaign.refresh_from_db()
+    assert "too long" in campaign.dispatch_blocked_reason

@@ -9,8 +9,8 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from campaigns.models import Attempt, Campaign, Contact, RedialRequest
+from campaigns.services import blocking, do_not_call, scheduling
 from campaigns.services import contacts as contact_services
-from campaigns.services import do_not_call, scheduling
 from campaigns.services import redials as redial_services
 from strategies import engine
 from wrapup.models import AgentSession
@@ -36,7 +36,8 @@ def allocate_next_call(agent, *, now: datetime | None = None) -> Contact | None:
     one another agent holds, one outside allowed time now (business hours, holidays, contact window, daily
     limit, attempt rules, repeat band) and one already claimed by someone else are skipped. Returns the
     contact, or None when the agent is not ready, the campaign is not an active agent-first one, or nothing
-    may be called now.
+    may be called now, or when the campaign's data makes the engine fail (the campaign is then marked
+    blocked, with the reason, and the agent stays ready).
     """
     now = now or timezone.now()
     # Overdue personal redials past their campaign's grace become common before anyone looks.
@@ -48,8 +49,15 @@ def allocate_next_call(agent, *, now: datetime | None = None) -> Contact | None:
             return None
         if campaign.status != Campaign.ACTIVE or campaign.dialing_mode != Campaign.AGENT_FIRST:
             return None
-        picker = _Picker(campaign, agent, now)
-        picked = picker.pick()
+        try:
+            # A savepoint: what one campaign's data does to the engine stays with that campaign.
+            with transaction.atomic():
+                picked = _Picker(campaign, agent, now).pick()
+        except Exception as exc:
+            blocking.block_campaign(campaign.pk, blocking.describe(exc), where=blocking.ALLOCATION, now=now)
+            return None
+        if campaign.dispatch_blocked_reason.startswith(f"{blocking.ALLOCATION}: "):
+            blocking.clear_blocks([campaign.pk], where=blocking.ALLOCATION)
         if picked is None:
             return None
         contact, request = picked

@@ -13,11 +13,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.utils import timezone
 
 from campaigns.models import Attempt, Contact, RedialRequest
 from campaigns.services import attempts as attempt_services
+from campaigns.services import blocking
 from campaigns.services import contacts as contact_services
 from campaigns.services import redials as redial_services
 from strategies import engine
@@ -221,7 +222,7 @@ def end_wrap_up(
             attempt_services.keep_agent_redial(attempt, manual)
             redial = manual
         elif result is not None and result.handling in engine.SELF_REDIALLING:
-            redial = attempt_services.redial_from_call_result(attempt, agent=session.agent, now=now)
+            redial = _redial_or_hold(attempt, session.agent, now)
         else:
             redial = attempt_services.schedule_retry(attempt, now=now)
         set_state(
@@ -237,6 +238,19 @@ def end_wrap_up(
         transaction.on_commit(lambda: logger.info("wrap-up of attempt %s ended by %s", attempt.pk, who))
     next_contact = None if pause_after else allocate_next_call(session.agent, now=now)
     return WrapUpEnded(attempt, result, redial, next_contact)
+
+
+def _redial_or_hold(attempt: Attempt, agent, now: datetime):
+    """redial_from_call_result, isolated per campaign: when the campaign's data makes the engine fail, the
+    wrap-up still ends and the contact is held (see attempt_services.hold_for_fix)."""
+    try:
+        with transaction.atomic():
+            return attempt_services.redial_from_call_result(attempt, agent=agent, now=now)
+    except (ValidationError, DatabaseError):
+        raise
+    except Exception as exc:
+        contact = Contact.objects.select_for_update().select_related("campaign").get(pk=attempt.contact_id)
+        return attempt_services.hold_for_fix(attempt, contact, blocking.describe(exc), now, where=blocking.WRAP_UP)
 
 
 def end_expired_wrap_ups(*, now: datetime | None = None) -> int:

@@ -1,0 +1,68 @@
+"""The claim's plan on PostgreSQL holds at any backlog and batch size: per active campaign an index range
+scan of its due rows, never a hash join and sort of every due row (which flipped in at batch 1000)."""
+
+import json
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from campaigns.dispatch import claim
+from campaigns.models import Campaign, Contact, RedialRequest
+
+from .due import make_campaign
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
+
+
+def _seed(campaign, due, future):
+    with connection.cursor() as cur:
+        cur.execute(
+            f"""INSERT INTO {Contact._meta.db_table} (campaign_id, name, phone, zone, custom_fields, notes, status,
+                    status_reason, created_at, updated_at)
+                SELECT %s, 'C' || g, '+44' || %s || lpad(g::text, 8, '0'), '', '{{}}', '', 'scheduled', '', now(), now()
+                FROM generate_series(1, %s) g""",
+            [campaign.id, str(campaign.id % 90 + 10), due + future],
+        )
+        cur.execute(
+            f"""INSERT INTO {RedialRequest._meta.db_table} (contact_id, campaign_id, due_at, source, remarks, status,
+                    explanation, dispatch_attempts, last_error, provider_call_id, close_reason, created_at, updated_at)
+                SELECT c.id, c.campaign_id,
+                       CASE WHEN row_number() OVER (ORDER BY c.id) <= %s THEN now() - random() * interval '1 hour'
+                            ELSE now() + interval '1 day' + random() * interval '300 days' END,
+                       'auto', '', 'scheduled', '', 0, '', '', '', now(), now()
+                FROM {Contact._meta.db_table} c WHERE c.campaign_id = %s""",
+            [due, campaign.id],
+        )
+
+
+def _nodes(plan):
+    yield plan
+    for child in plan.get("Plans", ()):
+        yield from _nodes(child)
+
+
+@pytest.mark.timeout(300)
+@pytest.mark.parametrize("batch", [100, 500, 1000])
+def test_the_claim_scans_each_active_campaign_by_index_whatever_the_batch(batch):
+    for name, status, due in (
+        ("Big", Campaign.ACTIVE, 30_000),
+        ("Small", Campaign.ACTIVE, 500),
+        ("Off", Campaign.PAUSED, 20_000),
+    ):
+        _seed(make_campaign(name, status=status), due, 10_000)
+    with connection.cursor() as cur:
+        cur.execute(f"ANALYZE {RedialRequest._meta.db_table}")
+        cur.execute(f"ANALYZE {Campaign._meta.db_table}")
+        now = timezone.now()
+        params = {"now": now, "lease": now + timedelta(minutes=5), "limit": batch, "recent": now, "skip": []}
+        cur.execute("EXPLAIN (FORMAT JSON) " + claim._PG_CLAIM, params)
+        (plan,) = cur.fetchone()[0]
+    nodes = list(_nodes(plan["Plan"] if isinstance(plan, dict) else json.loads(plan)[0]["Plan"]))
+    kinds = [n["Node Type"] for n in nodes]
+    described = [(n["Node Type"], n.get("Relation Name"), n.get("Index Name")) for n in nodes]
+    assert "Hash Join" not in kinds, "\n".join(map(str, described))
+    redial_scans = [n for n in nodes if n.get("Relation Name") == RedialRequest._meta.db_table]
+    assert redial_scans and all(n["Node Type"] != "Seq Scan" for n in redial_scans), kinds
+    assert any(n["Node Type"] == "Nested Loop" for n in nodes), kinds
