@@ -151,6 +151,8 @@ def record_attempt(
         attempt = Attempt(
             contact=locked_contact,
             campaign=campaign,
+            # The number dialled, for attempt rules per number (Attempt.save is bypassed by the INSERT below).
+            phone=locked_contact.phone,
             number=max(numbers, default=0) + 1,
             agent=agent,
             started_at=started_at,
