@@ -212,8 +212,8 @@ def test_a_number_listed_while_its_batch_is_in_flight_is_not_dialled(monkeypatch
     target = requests[2]
 
     def claiming_then_listing(claim_batch):
-        def claim_then_list(now, lease_at, limit):
-            rows = claim_batch(now, lease_at, limit)
+        def claim_then_list(now, lease_at, limit, skip):
+            rows = claim_batch(now, lease_at, limit, skip)
             # Another session lists the number after this batch claimed it, before its re-check.
             list_directly(target.contact.phone)
             return rows
@@ -234,7 +234,7 @@ def test_a_number_listed_after_the_claim_committed_makes_the_dial_stale(supervis
     campaign = make_dispatch_campaign(dialing_mode=Campaign.AUTO_DIAL)
     [request] = make_requests(campaign, 1)
     now = timezone.now()
-    rows = claim._claim_batch_generic(now, now + timedelta(minutes=5), 10)
+    rows = claim._claim_batch_generic(now, now + timedelta(minutes=5), 10, set())
     token = rows[0].token
     do_not_call.add_number(
         do_not_call.organisation_list(),
