@@ -27,6 +27,7 @@ from campaigns.services.contacts import RedialRefused, create_contact
 from campaigns.services.queue import queue_lead
 from campaigns.telephony import parsing
 from campaigns.telephony import services as telephony
+from campaigns.telephony import storage as telephony_storage
 from strategies.models import CallResult, Outcome
 from strategies.services import resolve_outcome
 from wrapup.models import AgentSession
@@ -384,10 +385,10 @@ def unmapped_dialer_callback(campaigns: list[Campaign], *, now: datetime) -> Non
     }
     raw = json.dumps(body).encode()
     parsed = parsing.parse_sip(json.loads(raw))
-    delivery = telephony.Delivery(
+    delivery = telephony_storage.Delivery(
         provider=parsing.SIP, body=raw, content_type="application/json", headers={}, remote_addr="127.0.0.1"
     )
-    telephony.process_event(telephony.store_event(delivery, parsed), parsed)
+    telephony.process_event(telephony_storage.store_event(delivery, parsed), parsed)
 
 
 def personal_callback(
