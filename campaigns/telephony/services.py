@@ -1,4 +1,4 @@
-"""Store and process telephony callbacks.
+"""Process telephony callbacks (`storage` writes them raw and reads them back).
 
 Every authenticated delivery is first written raw, then processed (`receive`: one transaction, one commit;
 when processing fails, the raw event is written again on its own and marked, so a callback is never lost
@@ -16,7 +16,7 @@ lock before it decides anything (progress events in `_process`, final ones in `r
 campaigns.services use: contact, then campaign, then redial requests), so retried, duplicated and reordered
 deliveries of a call serialize and create one attempt and one retry.
 
-Replays: a callback whose own time is older than REPLAY_WINDOW is refused with 409 before anything is
+Replays: a callback whose own time is older than `storage.REPLAY_WINDOW` is refused with 409 before anything is
 stored (a captured request replayed later). A repeat inside the window (the provider retrying because it
 missed our answer) is answered 200 with status "duplicate", so the provider stops retrying.
 """
@@ -25,47 +25,28 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from urllib.parse import urlsplit
+from datetime import timedelta
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count, Q, QuerySet
-from django.http import QueryDict
 from django.utils import timezone
 
 from campaigns.models import Attempt, Contact, RedialRequest, WebhookEvent
 from campaigns.services import attempts as attempt_services
 from campaigns.services import scheduling
-from campaigns.telephony import parsing
+from campaigns.telephony import parsing, storage
 from campaigns.telephony.parsing import ParsedEvent
-from retryadmin.lib.jsonapi import JsonError, load_json_object
+from retryadmin.lib.jsonapi import JsonError
 from strategies.models import Outcome, ProviderMapping
 from strategies.services import fallback_outcome, resolve_outcome
 
 logger = logging.getLogger(__name__)
 
-REPLAY_WINDOW = timedelta(hours=24)
-# A provider's clock may run a little ahead of ours; beyond this an event "from the future" is refused.
-FUTURE_TOLERANCE = timedelta(hours=1)
 CALL_ID_FIELDS = {parsing.TWILIO: "CallSid", parsing.OZONETEL: "monitorUCID", parsing.SIP: "call_id"}
-# Header under which store_event keeps the path and query string the callback was posted to.
-REQUEST_URI_HEADER = "Request-Uri"
 # Statuses of events that took effect: later copies of the same call are compared with these.
 EFFECTIVE_STATUSES = (WebhookEvent.PROGRESS, WebhookEvent.PROCESSED, WebhookEvent.UNMAPPED)
 ERROR_MAX = 2000
-
-
-@dataclass(frozen=True)
-class Delivery:
-    """One HTTP delivery as received: the raw body and the headers worth keeping."""
-
-    provider: str
-    body: bytes
-    content_type: str
-    headers: dict[str, str]
-    remote_addr: str | None
 
 
 @dataclass(frozen=True)
@@ -89,48 +70,6 @@ class EventResult:
         return data
 
 
-# --- checks ------------------------------------------------------------------------------------------------
-
-
-def check_fresh(parsed: ParsedEvent, *, now: datetime | None = None) -> None:
-    """Refuse an event whose own time is outside the replay window (409) or too far ahead (400).
-
-    Events that carry no time of their own pass: the duplicate checks in process_event still hold.
-    """
-    if parsed.event_at is None:
-        return
-    now = now or timezone.now()
-    time_field = {parsing.TWILIO: "Timestamp", parsing.OZONETEL: "EndTime", parsing.SIP: "started_at"}[parsed.provider]
-    if parsed.event_at < now - REPLAY_WINDOW:
-        hours = int(REPLAY_WINDOW.total_seconds() // 3600)
-        raise JsonError(409, f"The event is older than the {hours} h replay window; it is refused.", time_field)
-    if parsed.event_at > now + FUTURE_TOLERANCE:
-        raise JsonError(400, "The event's time is in the future.", time_field)
-
-
-# --- storing -----------------------------------------------------------------------------------------------
-
-
-def _clean(text: str, limit: int) -> str:
-    """Text PostgreSQL accepts (no NUL, no lone surrogates), cut to `limit` characters."""
-    return text.encode("utf-8", "replace").decode("utf-8").replace("\x00", "\ufffd")[:limit]
-
-
-def store_event(delivery: Delivery, parsed: ParsedEvent | None = None) -> WebhookEvent:
-    """Write the delivery raw, committed at once (outside any transaction of the caller's view)."""
-    headers = {_clean(name, 100): _clean(value, 1000) for name, value in delivery.headers.items()}
-    return WebhookEvent.objects.create(
-        provider=delivery.provider,
-        call_id=parsed.call_id if parsed else "",
-        sequence_number=parsed.sequence_number if parsed else None,
-        raw_status=parsed.raw_status if parsed else "",
-        headers=headers,
-        body=_clean(delivery.body.decode("utf-8", "replace"), 10_000_000),
-        content_type=_clean(delivery.content_type, 100),
-        remote_addr=delivery.remote_addr,
-    )
-
-
 def reject_event(event: WebhookEvent, error: JsonError) -> EventResult:
     """Mark a stored event rejected with the reason, and return the answer the sender gets."""
     _finish(event, WebhookEvent.REJECTED, error=error.message)
@@ -149,22 +88,6 @@ def _finish(event: WebhookEvent, status: str, *, error: str = "", outcome=None, 
         event.attempt = attempt
         fields.append("attempt")
     event.save(update_fields=fields)
-
-
-# --- parsing a stored event again --------------------------------------------------------------------------
-
-
-def parse_stored(event: WebhookEvent) -> ParsedEvent:
-    """The stored event parsed again from its raw body (and the query string it was posted to)."""
-    if event.provider == parsing.TWILIO:
-        query = urlsplit((event.headers or {}).get(REQUEST_URI_HEADER, "")).query
-        return parsing.parse_twilio(QueryDict(event.body), QueryDict(query))
-    data = load_json_object(event.body.encode("utf-8"))
-    if event.provider == parsing.OZONETEL:
-        return parsing.parse_ozonetel(data, zone=settings.OZONETEL_TIME_ZONE)
-    if event.provider == parsing.SIP:
-        return parsing.parse_sip(data)
-    raise JsonError(400, f"Unknown provider {event.provider!r}.", "provider")
 
 
 # --- processing --------------------------------------------------------------------------------------------
@@ -232,17 +155,17 @@ def _find_request(parsed: ParsedEvent) -> RedialRequest | None:
     return requests.filter(provider_call_id=parsed.call_id).order_by("-id").first()
 
 
-def receive(delivery: Delivery, parsed: ParsedEvent) -> EventResult:
+def receive(delivery: storage.Delivery, parsed: ParsedEvent) -> EventResult:
     """`store_event` then `process_event`, in one transaction and so one commit: the raw event is written first
     inside it. Any fault rolls both back, and the slow path runs: the event is stored on its own, then processed
     (and marked rejected or failed) as process_event does. Either way the event is stored before the provider
     is answered; a crash before the answer makes the provider deliver it again. Never raises."""
     try:
         with transaction.atomic():
-            event = store_event(delivery, parsed)
+            event = storage.store_event(delivery, parsed)
             return _process(event, parsed)
     except Exception:  # nothing of the first try remains; process_event records what went wrong
-        return process_event(store_event(delivery, parsed), parsed)
+        return process_event(storage.store_event(delivery, parsed), parsed)
 
 
 def process_event(event: WebhookEvent, parsed: ParsedEvent | None = None) -> EventResult:
@@ -253,7 +176,7 @@ def process_event(event: WebhookEvent, parsed: ParsedEvent | None = None) -> Eve
     """
     if parsed is None:
         try:
-            parsed = parse_stored(event)
+            parsed = storage.parse_stored(event)
         except JsonError as exc:
             return reject_event(event, exc)
     try:
@@ -389,7 +312,7 @@ def reprocess_events(events: QuerySet[WebhookEvent] | list[WebhookEvent]) -> int
 
 def _remap(event: WebhookEvent) -> int:
     try:
-        parsed = parse_stored(event)
+        parsed = storage.parse_stored(event)
     except JsonError:
         return 0
     outcome, _key = resolve(parsed)

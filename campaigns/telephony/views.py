@@ -17,7 +17,7 @@ from collections.abc import Callable
 from django.conf import settings
 from django.http import HttpRequest, JsonResponse
 
-from campaigns.telephony import parsing, services, signatures
+from campaigns.telephony import parsing, services, signatures, storage
 from retryadmin.lib import ratelimit
 from retryadmin.lib.clientaddress import client_address
 from retryadmin.lib.jsonapi import JsonError, check_envelope, json_endpoint, load_json_object
@@ -67,10 +67,10 @@ def count_account(provider: str, account: str) -> None:
         )
 
 
-def _delivery(request: HttpRequest, provider: str, body: bytes) -> services.Delivery:
+def _delivery(request: HttpRequest, provider: str, body: bytes) -> storage.Delivery:
     headers = {name: request.headers[name] for name in KEPT_HEADERS if name in request.headers}
-    headers[services.REQUEST_URI_HEADER] = request.get_full_path()
-    return services.Delivery(
+    headers[storage.REQUEST_URI_HEADER] = request.get_full_path()
+    return storage.Delivery(
         provider=provider,
         body=body,
         content_type=request.META.get("CONTENT_TYPE", ""),
@@ -98,10 +98,10 @@ def _receive(
     except JsonError as exc:
         parsed, problem = None, exc
     if parsed is not None:
-        services.check_fresh(parsed)
+        storage.check_fresh(parsed)
     delivery = _delivery(request, provider, body)
     if problem:
-        result = services.reject_event(services.store_event(delivery, parsed), problem)
+        result = services.reject_event(storage.store_event(delivery, parsed), problem)
     else:
         result = services.receive(delivery, parsed)
     return JsonResponse(result.payload(), status=result.http_status)

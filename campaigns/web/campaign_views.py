@@ -1,52 +1,31 @@
-"""Campaign, contact and import screens. Thin: forms parse, `campaign_services` and `imports` act."""
-
-import io
+"""Campaign screens: list, form, pause/resume and dashboard. Thin: forms parse, `campaign_services` acts."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import ValidationError
-from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST
 
-from campaigns.imports import checks, jobs, reading
-from campaigns.models import WEEKDAY_CHOICES, Campaign, Contact, ImportJob, minutes_to_hhmm
-from campaigns.queries import contacts as contact_queries
+from campaigns.models import WEEKDAY_CHOICES, Campaign, Contact, minutes_to_hhmm
 from campaigns.queries import counts
 from campaigns.queries import dashboard as dashboard_queries
-from campaigns.queries import do_not_call as dnc_queries
 from campaigns.services import best_time as best_time_services
 from campaigns.services import campaigns as campaign_services
-from campaigns.services import contacts as contact_services
-from campaigns.services import do_not_call
 from campaigns.web import rule_views
-from campaigns.web.contact_forms import (
-    ContactCreateForm,
-    ContactFilterForm,
-    ContactNotesForm,
-    DoNotCallForm,
-    ImportUploadForm,
-)
 from campaigns.web.forms import (
     BusinessHourFormSet,
     CampaignForm,
     HolidayFormSet,
     business_hour_initial,
     holiday_initial,
-    zone_names,
 )
 from campaigns.web.rule_forms import presets, rule_formset
 
 VIEW_CAMPAIGN = "campaigns.view_campaign"
-VIEW_CONTACT = ("campaigns.view_campaign", "campaigns.view_contact")
 
 
 def _can(request, permission: str) -> bool:
     return request.user.has_perm(permission)
-
-
-# --- Campaigns -----------------------------------------------------------------------------------
 
 
 @permission_required(VIEW_CAMPAIGN, raise_exception=True)
@@ -217,213 +196,3 @@ def _calendar_rows(campaign: Campaign) -> list[tuple[str, str]]:
     for window in campaign.business_hours.all():
         by_day[window.weekday].append(f"{minutes_to_hhmm(window.start_minute)}-{minutes_to_hhmm(window.end_minute)}")
     return [(name, ", ".join(by_day[weekday]) or "closed") for weekday, name in WEEKDAY_CHOICES]
-
-
-# --- Contacts ------------------------------------------------------------------------------------
-
-
-def _int_or_none(value):
-    try:
-        return int(value) if value not in (None, "") else None
-    except (TypeError, ValueError):
-        return None
-
-
-@permission_required(VIEW_CONTACT, raise_exception=True)
-def contact_list(request, pk: int):
-    campaign = get_object_or_404(Campaign, pk=pk)
-    form = ContactFilterForm(request.GET or None)
-    filters = form.cleaned_data if form.is_valid() else {}
-    contacts = contact_queries.filter_contacts(
-        campaign,
-        q=filters.get("q", ""),
-        status=filters.get("status", ""),
-        zone=filters.get("zone", ""),
-        callback=filters.get("callback", ""),
-    )
-    page = contact_queries.contact_page(
-        contacts, after=_int_or_none(request.GET.get("after")), before=_int_or_none(request.GET.get("before"))
-    )
-    return render(
-        request,
-        "campaigns/contact_list.html",
-        {
-            "campaign": campaign,
-            "form": form,
-            "page": page,
-            "zones": zone_names(),
-            "can_add": _can(request, "campaigns.add_contact"),
-        },
-    )
-
-
-@permission_required("campaigns.add_contact", raise_exception=True)
-def contact_create(request, pk: int):
-    campaign = get_object_or_404(Campaign, pk=pk)
-    form = ContactCreateForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            contact = contact_services.create_contact(campaign=campaign, **form.cleaned_data)
-        except ValidationError as error:
-            _add_service_errors(form, error)
-        else:
-            # Whoever adds a contact by hand looks for it in the counts next.
-            counts.forget_counts(campaign)
-            messages.success(request, f"{contact.name or contact.phone} added.")
-            return redirect("campaigns:contact_detail", pk=pk, contact_pk=contact.pk)
-    return render(request, "campaigns/contact_form.html", {"campaign": campaign, "form": form})
-
-
-def _add_service_errors(form, error: ValidationError) -> None:
-    """Put a service's ValidationError on the form's fields (unknown fields become form-wide errors)."""
-    if hasattr(error, "error_dict"):
-        for field, field_errors in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, field_errors)
-    else:
-        form.add_error(None, error.messages)
-
-
-def _contact_or_404(pk: int, contact_pk: int) -> Contact:
-    return get_object_or_404(Contact.objects.select_related("campaign"), pk=contact_pk, campaign_id=pk)
-
-
-@permission_required(VIEW_CONTACT, raise_exception=True)
-def contact_detail(request, pk: int, contact_pk: int):
-    contact = _contact_or_404(pk, contact_pk)
-    return _contact_detail_page(request, contact)
-
-
-def _contact_detail_page(request, contact, notes_form=None, dnc_form=None, status=200):
-    return render(
-        request,
-        "campaigns/contact_detail.html",
-        {
-            "campaign": contact.campaign,
-            "contact": contact,
-            "attempts": contact_queries.contact_timeline(contact),
-            "open_request": contact_queries.open_redial_request(contact),
-            "last_closed_request": dnc_queries.last_closed_request(contact),
-            "dnc_entry": do_not_call.listed_entry(contact.campaign_id, contact.phone),
-            "answered_hours": best_time_services.contact_answered_hours(contact),
-            "notes_form": notes_form or ContactNotesForm(instance=contact),
-            "dnc_form": dnc_form or DoNotCallForm(),
-            "can_change": _can(request, "campaigns.change_contact"),
-        },
-        status=status,
-    )
-
-
-@require_POST
-@permission_required("campaigns.change_contact", raise_exception=True)
-def contact_notes(request, pk: int, contact_pk: int):
-    contact = _contact_or_404(pk, contact_pk)
-    form = ContactNotesForm(request.POST, instance=contact)
-    if not form.is_valid():
-        return _contact_detail_page(request, contact, notes_form=form, status=400)
-    form.save()
-    messages.success(request, "Notes saved.")
-    return redirect("campaigns:contact_detail", pk=pk, contact_pk=contact_pk)
-
-
-@require_POST
-@permission_required("campaigns.change_contact", raise_exception=True)
-def contact_do_not_call(request, pk: int, contact_pk: int):
-    contact = _contact_or_404(pk, contact_pk)
-    form = DoNotCallForm(request.POST)
-    if not form.is_valid():
-        return _contact_detail_page(request, contact, dnc_form=form, status=400)
-    contact_services.set_do_not_call(contact, by=request.user, reason=form.cleaned_data["reason"])
-    counts.forget_counts(contact.campaign)
-    messages.success(request, f"{contact.name or contact.phone} will not be called again; open callbacks cancelled.")
-    return redirect("campaigns:contact_detail", pk=pk, contact_pk=contact_pk)
-
-
-# --- Imports -------------------------------------------------------------------------------------
-
-
-@permission_required("campaigns.add_contact", raise_exception=True)
-def import_upload(request, pk: int):
-    campaign = get_object_or_404(Campaign, pk=pk)
-    form = ImportUploadForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
-        job = jobs.create_import_job(
-            campaign=campaign,
-            upload=form.cleaned_data["file"],
-            mode=form.cleaned_data["mode"],
-            listed_handling=form.cleaned_data["listed_handling"],
-            by=request.user,
-            inspection=form.inspection,
-        )
-        return redirect("campaigns:import_detail", pk=pk, job_pk=job.pk)
-    recent = ImportJob.objects.filter(campaign=campaign).select_related("created_by")[:10]
-    return render(request, "campaigns/import_upload.html", {"campaign": campaign, "form": form, "recent": recent})
-
-
-def _job_or_404(pk: int, job_pk: int) -> ImportJob:
-    return get_object_or_404(ImportJob.objects.select_related("campaign"), pk=job_pk, campaign_id=pk)
-
-
-@permission_required(VIEW_CONTACT, raise_exception=True)
-def import_detail(request, pk: int, job_pk: int):
-    """The preview before confirmation, then the progress bar, then the report."""
-    job = _job_or_404(pk, job_pk)
-    context = {
-        "campaign": job.campaign,
-        "job": job,
-        "status": jobs.job_status(job),
-        "can_import": _can(request, "campaigns.add_contact"),
-    }
-    if job.confirmed_at is None:
-        try:
-            inspection = reading.inspect_job_file(job)
-        except (reading.CsvRejected, FileNotFoundError, OSError) as error:
-            context["preview_error"] = str(error) or "The uploaded file can no longer be read; upload it again."
-        else:
-            columns = inspection.columns
-            context["columns"] = [
-                {"header": header, "role": columns.role(index), "key": _custom_key(columns, index)}
-                for index, header in enumerate(columns.headers)
-            ]
-            width = len(columns.headers)
-            check = checks.check_preview(job.campaign, inspection)
-            context["preview"] = [
-                (row, cells + [""] * (width - len(cells)), check.errors.get(row, []))
-                for row, cells in inspection.preview
-            ]
-            context["preview_check"] = check
-            context["preview_is_whole_file"] = check.checked >= job.total_rows
-    context["shown_errors"] = job.errors[:500]
-    return render(request, "campaigns/import_detail.html", context)
-
-
-def _custom_key(columns, index: int) -> str:
-    return dict(columns.custom).get(index, "")
-
-
-@require_POST
-@permission_required("campaigns.add_contact", raise_exception=True)
-def import_confirm(request, pk: int, job_pk: int):
-    job = _job_or_404(pk, job_pk)
-    if not jobs.confirm_import(job):
-        messages.info(request, "This import was already confirmed.")
-    return redirect("campaigns:import_detail", pk=pk, job_pk=job_pk)
-
-
-@require_GET
-@permission_required(VIEW_CONTACT, raise_exception=True)
-def import_status(request, pk: int, job_pk: int):
-    job = _job_or_404(pk, job_pk)
-    data = jobs.job_status(job)
-    data["report_url"] = reverse("campaigns:import_errors", kwargs={"pk": pk, "job_pk": job_pk})
-    return JsonResponse(data)
-
-
-@require_GET
-@permission_required(VIEW_CONTACT, raise_exception=True)
-def import_errors_csv(request, pk: int, job_pk: int):
-    job = _job_or_404(pk, job_pk)
-    out = io.StringIO()
-    jobs.write_error_report(job, out)
-    response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="import-{job.pk}-errors.csv"'
-    return response

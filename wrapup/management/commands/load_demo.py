@@ -26,7 +26,7 @@ from campaigns.models import (
 )
 from retryadmin.lib.personas import AGENT, CAMPAIGN_MANAGER, SALES_MANAGER, STAFF_PERSONAS, SUPERVISOR
 from strategies.models import CallResult, LadderStep, Outcome, Strategy, StrategyRule
-from wrapup.management import demo_history
+from wrapup.management import demo_history, demo_scenes
 
 DEMO_USERS = [
     # username, password, persona, full name
@@ -372,12 +372,12 @@ class Command(BaseCommand):
         now = timezone.now()
         history = demo_history.DemoHistory(now=now)
         self._play(history, diwali, leads, us, agent1, agent2)
-        demo_history.reassigned_callback(diwali, by_agent=agent1, to_agent=agent2, supervisor=supervisor, now=now)
-        demo_history.personal_callback(diwali, agent=agent1, remarks=demo_history.REMARKS[1], now=now, hour=15)
-        queued = demo_history.queue_overnight_leads(
+        demo_scenes.reassigned_callback(diwali, by_agent=agent1, to_agent=agent2, supervisor=supervisor, now=now)
+        demo_scenes.personal_callback(diwali, agent=agent1, remarks=demo_history.REMARKS[1], now=now, hour=15)
+        queued = demo_scenes.queue_overnight_leads(
             {leads: uk_leads(3, start=40), us: us_leads(3), diwali: india_leads(3)}, now=now
         )
-        demo_history.unmapped_dialer_callback(campaigns, now=now)
+        demo_scenes.unmapped_dialer_callback(campaigns, now=now)
         calls = Attempt.objects.filter(campaign__in=campaigns).count()
         open_callbacks = RedialRequest.objects.filter(
             campaign__in=campaigns, status__in=RedialRequest.OPEN_STATUSES
