@@ -30,6 +30,7 @@ from django.utils import timezone
 from campaigns.dispatch.dial import lease_seconds, release_claims
 from campaigns.models import Attempt, Campaign, Contact, RedialRequest
 from campaigns.services import blocking, do_not_call, scheduling
+from campaigns.services.rule_histories import RuleHistory, needs_rule_history, rule_histories_for
 from strategies import engine
 
 logger = logging.getLogger(__name__)
@@ -205,9 +206,9 @@ def _history(campaign: Campaign, contact_ids: list[int], now: datetime) -> dict[
 
 def _rule_histories(
     by_campaign: dict[int, list[_Claimed]], now: datetime, cache: _CampaignCache
-) -> tuple[dict[int, scheduling.RuleHistory], engine.Catalog | None]:
+) -> tuple[dict[int, RuleHistory], engine.Catalog | None]:
     """Rules 9 and 10 for the batch: the histories of the contacts whose campaign has attempt rules or a
-    repeat band, in one set of queries for the whole batch (see `scheduling.rule_histories_for`), and the
+    repeat band, in one set of queries for the whole batch (see `rule_histories.rule_histories_for`), and the
     catalog that says which outcomes connected. ({}, None) when no campaign of the batch has either."""
     contact_ids, window = [], timedelta(0)
     for campaign_id, group in by_campaign.items():
@@ -215,12 +216,12 @@ def _rule_histories(
             _, calendar = cache.get(campaign_id)
         except Exception:  # noqa: S112 - that campaign's own re-check fails the same way and blocks it alone
             continue
-        if scheduling.needs_rule_history(calendar):
+        if needs_rule_history(calendar):
             contact_ids.extend(row.contact_id for row in group)
             window = max(window, calendar.history_window)
     if not contact_ids:
         return {}, None
-    return scheduling.rule_histories_for(contact_ids, now - window), cache.catalog()
+    return rule_histories_for(contact_ids, now - window), cache.catalog()
 
 
 @dataclass
@@ -273,7 +274,7 @@ def _recheck_campaign(
     cache: _CampaignCache,
     verdicts: _Verdicts,
     listed: frozenset[int],
-    rule_histories: dict[int, scheduling.RuleHistory],
+    rule_histories: dict[int, RuleHistory],
     rule_catalog: engine.Catalog | None,
 ) -> None:
     """One campaign's rows, in bulk: one calendar and one history query (none for contacts whose histories
@@ -281,7 +282,7 @@ def _recheck_campaign(
     that has attempts (here or, for rules per number, in other campaigns). Verdicts go into `verdicts`."""
     campaign, calendar = cache.get(campaign_id)
     with_history = [r.contact_id for r in group if r.has_recent_attempts] if campaign.daily_attempts else []
-    if scheduling.needs_rule_history(calendar):
+    if needs_rule_history(calendar):
         with_history = []  # rule_histories holds every attempt of these contacts
     history = _history(campaign, with_history, now) if with_history else {}
     by_zone: dict[str, bool] = {}

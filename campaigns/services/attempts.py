@@ -10,7 +10,7 @@ from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.utils import timezone
 
 from campaigns.models import Attempt, Campaign, Contact, RedialRequest
-from campaigns.services import best_time, blocking, do_not_call, scheduling
+from campaigns.services import best_time, blocking, do_not_call, rule_histories, scheduling
 from campaigns.services.contacts import (
     cancel_open_requests,
     close_contact,
@@ -378,7 +378,7 @@ def _plan_schedule(attempt: Attempt, contact: Contact, history: list[AttemptReco
         if due_at is None:
             decision = Decision(None, _reason_when_nothing_allowed(campaign, decision.candidate_at), explanation)
     elif decision.is_retry and due_at is not None and campaign.best_time_enabled:
-        number_records = scheduling.number_history(contact, campaign, calendar, attempt.started_at)
+        number_records = rule_histories.number_history(contact, campaign, calendar, attempt.started_at)
         move = best_time.move_retry(campaign, contact, due_at, history, calendar, number_records, token)
         if move is not None:
             due_at, explanation = move.at, f"{explanation}; best time to call {move.explanation}"
