@@ -19,10 +19,10 @@ from django.http import HttpRequest, JsonResponse
 from django.utils import timezone
 
 from campaigns.models import Campaign, Contact, LeadSubmission, RedialRequest, validate_zone
-from campaigns.services import attempts as attempt_services
 from campaigns.services import blocking, do_not_call
 from campaigns.services import contacts as contact_services
 from campaigns.services import queue as queue_services
+from campaigns.services import retries as retry_services
 from retryadmin.lib.jsonapi import (
     JsonError,
     JsonInvalid,
@@ -139,7 +139,7 @@ def _lead_body(submission: LeadSubmission) -> dict:
         "due_at": request.due_at.isoformat() if request else None,
         "explanation": explanation,
     }
-    if request is not None and request.explanation.startswith(attempt_services.HELD_PREFIX):
+    if request is not None and request.explanation.startswith(retry_services.HELD_PREFIX):
         # The campaign's settings stop the scheduler: the lead is stored and queued, and waits for the fix.
         body["warning"] = request.explanation
     return body
@@ -202,7 +202,7 @@ def intake_lead(campaign: Campaign, fields: LeadBody, payload: dict) -> tuple[Le
 
 def _queue_or_hold(campaign: Campaign, contact: Contact, remarks: str):
     """queue_lead, isolated per campaign: when the campaign's data makes the engine fail, the lead is still
-    stored and queued (held due now, saying why; see attempt_services.hold_for_fix) and the campaign is
+    stored and queued (held due now, saying why; see retry_services.hold_for_fix) and the campaign is
     marked blocked. A refusal of the lead itself (closed contact, no calling time left) still raises."""
     try:
         with transaction.atomic():
@@ -211,7 +211,7 @@ def _queue_or_hold(campaign: Campaign, contact: Contact, remarks: str):
         raise
     except Exception as exc:
         locked = Contact.objects.select_for_update().select_related("campaign").get(pk=contact.pk)
-        request = attempt_services.hold_for_fix(
+        request = retry_services.hold_for_fix(
             None, locked, blocking.describe(exc), timezone.now(), where=blocking.LEAD_INTAKE
         )
         if remarks:

@@ -1,4 +1,4 @@
-"""Dispatch of due redial requests: claim, re-check, hand off, dial, sweep expired leases.
+"""Dispatch of due redial requests: claim, re-check (campaigns.dispatch.recheck), hand off, dial, sweep expired leases.
 
 The database row is the schedule. A claim moves `scheduled -> claimed` with a fresh claim_token and a
 lease; only the holder of that token may move it on (`claimed -> dialing` in `campaigns.dispatch.dial`). A lost
@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -28,8 +27,9 @@ from django.db.models.functions import Concat
 from django.utils import timezone
 
 from campaigns.dispatch.dial import lease_seconds, release_claims
+from campaigns.dispatch.recheck import RECENT_HISTORY, CampaignCache, ClaimedRow, Verdicts, recheck_batch
 from campaigns.models import Attempt, Campaign, Contact, RedialRequest
-from campaigns.services import blocking, do_not_call, scheduling
+from campaigns.services import blocking, do_not_call
 from strategies import engine
 
 logger = logging.getLogger(__name__)
@@ -37,9 +37,6 @@ logger = logging.getLogger(__name__)
 
 # pg_try_advisory_lock key of a dispatch run ("RADISP" in ASCII, fits a bigint).
 DISPATCH_LOCK_KEY = 0x524144495350
-
-
-CLOSED_CONTACT_STATUSES = (Contact.DONE, Contact.EXHAUSTED, Contact.DO_NOT_CALL)
 
 
 TABLE = RedialRequest._meta.db_table
@@ -54,10 +51,8 @@ CAMPAIGN_TABLE = Campaign._meta.db_table
 ATTEMPT_TABLE = Attempt._meta.db_table
 
 
-# How far back attempts can still count for "today" in some zone (offsets stay within -12h..+14h).
 # The dial tasks run this module's claims, so it names them rather than importing them.
 DIAL_BATCH_TASK = "campaigns.tasks.dial_batch"
-RECENT_HISTORY = timedelta(days=3)
 
 
 def dial_chunk_size() -> int:
@@ -95,17 +90,6 @@ class ClaimResult:
         }
 
 
-@dataclass(frozen=True)
-class _Claimed:
-    id: int
-    token: str
-    campaign_id: int
-    contact_id: int
-    contact_status: str
-    contact_zone: str
-    has_recent_attempts: bool  # attempts in the last 3 days: only then can the daily limit refuse it
-
-
 # Table names come from the models, never from input; values are bound parameters.
 # Per active campaign, its earliest due rows from the (campaign, status, due_at) index, then the earliest of
 # those: each campaign costs one short index range scan whatever the backlog, so the plan cannot flip to a
@@ -137,15 +121,15 @@ RETURNING r.id, r.claim_token::text, r.campaign_id, r.contact_id,
 """  # noqa: S608
 
 
-def _claim_batch_pg(now: datetime, lease_at: datetime, limit: int, skip: set[int]) -> list[_Claimed]:
+def _claim_batch_pg(now: datetime, lease_at: datetime, limit: int, skip: set[int]) -> list[ClaimedRow]:
     with connection.cursor() as cursor:
         recent = now - RECENT_HISTORY
         params = {"now": now, "lease": lease_at, "limit": limit, "recent": recent, "skip": sorted(skip)}
         cursor.execute(_PG_CLAIM, params)
-        return [_Claimed(*row) for row in cursor.fetchall()]
+        return [ClaimedRow(*row) for row in cursor.fetchall()]
 
 
-def _claim_batch_generic(now: datetime, lease_at: datetime, limit: int, skip: set[int]) -> list[_Claimed]:
+def _claim_batch_generic(now: datetime, lease_at: datetime, limit: int, skip: set[int]) -> list[ClaimedRow]:
     """Row by row: a conditional UPDATE per candidate; a row count of 0 means someone else got it."""
     candidates = list(
         RedialRequest.objects.filter(status=RedialRequest.SCHEDULED, due_at__lte=now, campaign__status=Campaign.ACTIVE)
@@ -166,160 +150,14 @@ def _claim_batch_generic(now: datetime, lease_at: datetime, limit: int, skip: se
         )
         if won:
             claimed.append(
-                _Claimed(request_id, token, campaign_id, contact_id, contact_status, contact_zone, contact_id in recent)
+                ClaimedRow(
+                    request_id, token, campaign_id, contact_id, contact_status, contact_zone, contact_id in recent
+                )
             )
     return claimed
 
 
-class _CampaignCache:
-    """One Campaign row and one engine Calendar per campaign per `claim_due` call."""
-
-    def __init__(self):
-        self._items: dict[int, tuple[Campaign, engine.Calendar]] = {}
-        self._catalog: engine.Catalog | None = None
-
-    def catalog(self) -> engine.Catalog:
-        """The outcome catalog attempt rules read (which outcomes connected), once per `claim_due` call."""
-        if self._catalog is None:
-            self._catalog = scheduling.catalog()
-        return self._catalog
-
-    def get(self, campaign_id: int) -> tuple[Campaign, engine.Calendar]:
-        if campaign_id not in self._items:
-            campaign = Campaign.objects.prefetch_related("business_hours", "holidays").get(id=campaign_id)
-            self._items[campaign_id] = (campaign, scheduling.calendar_for(campaign))
-        return self._items[campaign_id]
-
-
-def _history(campaign: Campaign, contact_ids: list[int], now: datetime) -> dict[int, list[engine.AttemptRecord]]:
-    """Recent attempts of these contacts, for the daily limit: one query per campaign and batch, for the
-    contacts the claim saw with recent attempts only (usually none)."""
-    records: dict[int, list[engine.AttemptRecord]] = defaultdict(list)
-    rows = Attempt.objects.filter(
-        campaign_id=campaign.id, contact_id__in=contact_ids, started_at__gte=now - RECENT_HISTORY
-    ).values_list("contact_id", "started_at", "outcome__code")
-    for contact_id, started_at, outcome in rows:
-        records[contact_id].append(engine.AttemptRecord(at=started_at, outcome=outcome))
-    return records
-
-
-def _rule_histories(
-    by_campaign: dict[int, list[_Claimed]], now: datetime, cache: _CampaignCache
-) -> tuple[dict[int, scheduling.RuleHistory], engine.Catalog | None]:
-    """Rules 9 and 10 for the batch: the histories of the contacts whose campaign has attempt rules or a
-    repeat band, in one set of queries for the whole batch (see `scheduling.rule_histories_for`), and the
-    catalog that says which outcomes connected. ({}, None) when no campaign of the batch has either."""
-    contact_ids, window = [], timedelta(0)
-    for campaign_id, group in by_campaign.items():
-        try:
-            _, calendar = cache.get(campaign_id)
-        except Exception:  # noqa: S112 - that campaign's own re-check fails the same way and blocks it alone
-            continue
-        if scheduling.needs_rule_history(calendar):
-            contact_ids.extend(row.contact_id for row in group)
-            window = max(window, calendar.history_window)
-    if not contact_ids:
-        return {}, None
-    return scheduling.rule_histories_for(contact_ids, now - window), cache.catalog()
-
-
-@dataclass
-class _Verdicts:
-    ok: list[_Claimed] = field(default_factory=list)
-    cancel: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))  # reason -> ids
-    close: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))  # reason -> ids
-    replan: list[tuple[int, datetime, str]] = field(default_factory=list)  # (id, due_at, explanation line)
-    listed_contacts: list[int] = field(default_factory=list)  # contacts of requests cancelled by rule 8
-    blocked: dict[int, tuple[str, list[int]]] = field(default_factory=dict)  # campaign -> (reason, ids)
-    passed: set[int] = field(default_factory=set)  # campaigns whose rows the re-check handled
-
-
-def _recheck(
-    rows: list[_Claimed], now: datetime, cache: _CampaignCache, listed: frozenset[int] = frozenset()
-) -> _Verdicts:
-    """Rules 5, 7, 8, 9 and 10 at claim time, per campaign. `listed` are the ids whose number is on a
-    do-not-call list (one query per batch, do_not_call.listed_contact_ids); the histories rules 9 and 10 read
-    come in one set of queries per batch. Whatever a campaign's data does to the engine (an exception of any
-    kind) stays with that campaign: its rows are put back as they were and the campaign is reported blocked,
-    in a savepoint so the batch's other campaigns go on."""
-    verdicts = _Verdicts()
-    by_campaign: dict[int, list[_Claimed]] = defaultdict(list)
-    for row in rows:
-        by_campaign[row.campaign_id].append(row)
-    rule_histories, rule_catalog = _rule_histories(by_campaign, now, cache)
-    for campaign_id, group in by_campaign.items():
-        partial = _Verdicts()
-        try:
-            with transaction.atomic():
-                _recheck_campaign(campaign_id, group, now, cache, partial, listed, rule_histories, rule_catalog)
-        except Exception as exc:
-            verdicts.blocked[campaign_id] = (blocking.describe(exc), [row.id for row in group])
-            continue
-        verdicts.passed.add(campaign_id)
-        verdicts.ok.extend(partial.ok)
-        for reason, ids in partial.cancel.items():
-            verdicts.cancel[reason].extend(ids)
-        for reason, ids in partial.close.items():
-            verdicts.close[reason].extend(ids)
-        verdicts.replan.extend(partial.replan)
-        verdicts.listed_contacts.extend(partial.listed_contacts)
-    return verdicts
-
-
-def _recheck_campaign(
-    campaign_id: int,
-    group: list[_Claimed],
-    now: datetime,
-    cache: _CampaignCache,
-    verdicts: _Verdicts,
-    listed: frozenset[int],
-    rule_histories: dict[int, scheduling.RuleHistory],
-    rule_catalog: engine.Catalog | None,
-) -> None:
-    """One campaign's rows, in bulk: one calendar and one history query (none for contacts whose histories
-    the batch read for rules 9 and 10); the engine is asked once per contact zone, and once more per contact
-    that has attempts (here or, for rules per number, in other campaigns). Verdicts go into `verdicts`."""
-    campaign, calendar = cache.get(campaign_id)
-    with_history = [r.contact_id for r in group if r.has_recent_attempts] if campaign.daily_attempts else []
-    if scheduling.needs_rule_history(calendar):
-        with_history = []  # rule_histories holds every attempt of these contacts
-    history = _history(campaign, with_history, now) if with_history else {}
-    by_zone: dict[str, bool] = {}
-    for row in group:
-        if row.id in listed:
-            verdicts.cancel[do_not_call.REASON_DO_NOT_CALL].append(row.id)
-            verdicts.listed_contacts.append(row.contact_id)
-            continue
-        if row.contact_status in CLOSED_CONTACT_STATUSES:
-            verdicts.cancel[f"contact is {row.contact_status}"].append(row.id)
-            continue
-        zone = row.contact_zone or None
-        records, number_records = history.get(row.contact_id, ()), ()
-        if row.contact_id in rule_histories:
-            records, number_records = rule_histories[row.contact_id]
-        if records or number_records:
-            allowed = engine.is_allowed_at(
-                calendar, now, records, zone, number_history=number_records, catalog=rule_catalog
-            )
-        else:
-            if row.contact_zone not in by_zone:
-                by_zone[row.contact_zone] = engine.is_allowed_at(calendar, now, (), zone)
-            allowed = by_zone[row.contact_zone]
-        if allowed:
-            verdicts.ok.append(row)
-            continue
-        nxt = engine.next_allowed_at(calendar, now, records, zone, number_history=number_records, catalog=rule_catalog)
-        if campaign.ends_at is not None and now > campaign.ends_at:
-            verdicts.close[engine.REASON_ENDED].append(row.id)
-        elif nxt is None:
-            verdicts.close[engine.REASON_NO_WINDOW].append(row.id)
-        else:
-            why = nxt.explanation or "not allowed now"
-            line = f"Dispatch {now:%Y-%m-%d %H:%M} UTC: {why} -> {nxt.at:%Y-%m-%d %H:%M} UTC"
-            verdicts.replan.append((row.id, nxt.at, line))
-
-
-def _apply_verdicts(verdicts: _Verdicts, now: datetime, result: ClaimResult) -> None:
+def _apply_verdicts(verdicts: Verdicts, now: datetime, result: ClaimResult) -> None:
     """Cancel, close and re-plan what the re-check refused. Runs inside the claim's transaction, so none of
     these rows is ever seen as claimed; their claim does not count as a dispatch attempt."""
     for campaign_id, (reason, ids) in verdicts.blocked.items():
@@ -357,7 +195,7 @@ def claim_due(now: datetime | None = None, batch_size: int = 500, max_batches: i
     """
     now = now or timezone.now()
     result = ClaimResult()
-    cache = _CampaignCache()
+    cache = CampaignCache()
     claim = _claim_batch_pg if connection.vendor == "postgresql" else _claim_batch_generic
     was_blocked, skip = _blocked_campaigns(now)
     passed: set[int] = set()
@@ -371,7 +209,7 @@ def claim_due(now: datetime | None = None, batch_size: int = 500, max_batches: i
                 break
             listed_contacts = do_not_call.listed_contact_ids({row.contact_id for row in rows})
             listed = frozenset(row.id for row in rows if row.contact_id in listed_contacts)
-            verdicts = _recheck(rows, now, cache, listed)
+            verdicts = recheck_batch(rows, now, cache, listed)
             _apply_verdicts(verdicts, now, result)
             skip |= set(verdicts.blocked)
             passed |= verdicts.passed

@@ -10,7 +10,7 @@ from django.db.models import Count, Max
 from django.utils import timezone
 
 from campaigns.models import Campaign, Contact, RedialRequest
-from campaigns.services import do_not_call, scheduling
+from campaigns.services import do_not_call, rule_histories, scheduling
 from campaigns.services.contacts import RedialRefused, check_contact_open
 from campaigns.services.redials import replace_open_request
 from retryadmin.lib.localtime import local_clock, local_label
@@ -50,7 +50,9 @@ def queue_after_opening(
         attempts = scheduling.attempt_records(contact, campaign)
     zone = scheduling.contact_zone(contact)
     # Slots are at or after the opening, so the number's history from a window before it is enough.
-    number_records = scheduling.number_history(contact, campaign, calendar, min(opening_at, last_slot_at or opening_at))
+    number_records = rule_histories.number_history(
+        contact, campaign, calendar, min(opening_at, last_slot_at or opening_at)
+    )
     if last_slot_at is None:
         due_at = first_queue_slot(calendar, opening_at, attempts, zone, number_history=number_records)
     else:

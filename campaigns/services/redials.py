@@ -10,7 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from campaigns.models import Attempt, Campaign, Contact, RedialRequest
-from campaigns.services import blocking, do_not_call, scheduling
+from campaigns.services import blocking, do_not_call, rule_histories, scheduling
 from campaigns.services.contacts import (
     CLOSE_REASON_MAX,
     RedialRefused,
@@ -103,7 +103,7 @@ def check_redial(*, campaign: Campaign, contact: Contact, due_at: datetime, now:
             f"{when} is not in the future; " + _next_allowed_phrase(allowed, campaign, now),
             allowed.at if allowed else None,
         )
-    number_records = scheduling.number_history(contact, campaign, calendar, due_at)
+    number_records = rule_histories.number_history(contact, campaign, calendar, due_at)
     allowed = scheduling.next_allowed_for(campaign, contact, due_at, calendar=calendar, number_records=number_records)
     if allowed is not None and allowed.at == due_at:
         return

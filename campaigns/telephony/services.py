@@ -34,6 +34,7 @@ from django.utils import timezone
 
 from campaigns.models import Attempt, Contact, RedialRequest, WebhookEvent
 from campaigns.services import attempts as attempt_services
+from campaigns.services import retries as retry_services
 from campaigns.services import scheduling
 from campaigns.telephony import parsing, storage
 from campaigns.telephony.parsing import ParsedEvent
@@ -328,7 +329,7 @@ def _remap(event: WebhookEvent) -> int:
         attempt.outcome = outcome
         attempt.save(update_fields=["outcome"])
         if _may_reschedule(attempt, contact, outcome):
-            attempt_services.schedule_retry(attempt)
+            retry_services.schedule_retry(attempt)
             note += " Retry re-scheduled."
         else:
             note += " The schedule was left as it was: the contact has moved on, or the call connected."

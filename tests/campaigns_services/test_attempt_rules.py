@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 
 from campaigns.models import Attempt, AttemptRule, AttemptRuleChange, RedialRequest
 from campaigns.services import attempt_rules as rule_services
-from campaigns.services import scheduling
+from campaigns.services import rule_histories, scheduling
 from campaigns.services.attempt_rules import RuleChange
 from campaigns.services.attempts import record_attempt
 from campaigns.services.contacts import create_contact
@@ -144,12 +144,12 @@ def test_number_history_for_reads_a_batch_of_numbers_in_one_query(
     mine = create_contact(campaign=florida_campaign, phone=PHONE)
     call(florida_campaign, mine, NO_ANSWER, local(0, 11))
     with django_assert_num_queries(1):
-        history = scheduling.number_history_for([PHONE, "+442071234568", ""], local(0, 9, 30))
+        history = rule_histories.number_history_for([PHONE, "+442071234568", ""], local(0, 9, 30))
     assert [(cid, r.at) for cid, r in history[PHONE]] == [
         (other_campaign.pk, local(0, 10)),
         (florida_campaign.pk, local(0, 11)),
     ]
-    assert scheduling.other_campaigns(history[PHONE], florida_campaign.pk)[0].at == local(0, 10)
+    assert rule_histories.other_campaigns(history[PHONE], florida_campaign.pk)[0].at == local(0, 10)
 
 
 def test_every_rule_change_is_recorded_with_who_when_before_and_after(campaign, campaign_manager):

@@ -5,8 +5,9 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from campaigns.models import Attempt, Contact, RedialRequest
-from campaigns.services.attempts import record_attempt, schedule_retry
+from campaigns.services.attempts import record_attempt
 from campaigns.services.contacts import create_contact
+from campaigns.services.retries import schedule_retry
 
 from .helpers import ANSWERED, CALL_FAILED, FINAL_OUTCOME, NO_ANSWER, local, outcome
 

@@ -4,7 +4,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from campaigns.models import Contact, RedialRequest
-from campaigns.services.attempts import record_attempt, redial_from_call_result
+from campaigns.services.attempts import record_attempt
 from campaigns.services.contacts import RedialRefused, create_contact, set_do_not_call
 from campaigns.services.redials import (
     add_redial,
@@ -14,6 +14,7 @@ from campaigns.services.redials import (
     reassign_redial,
     reschedule_redial,
 )
+from campaigns.services.retries import redial_from_call_result
 
 from .helpers import ANSWERED, LONDON, NO_ANSWER, call_result, local, outcome
 

@@ -11,7 +11,8 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from campaigns.models import AttemptRule, AttemptRuleChange, BusinessHourWindow, Campaign, Contact, DialPlan
-from campaigns.services.attempts import record_attempt, schedule_retry
+from campaigns.services.attempts import record_attempt
+from campaigns.services.retries import schedule_retry
 from retryadmin.lib.personas import SUPERVISOR
 from strategies.models import CallResult, Outcome, Strategy, StrategyRule
 

@@ -10,6 +10,7 @@ import pytest
 
 from campaigns.models import Contact, RedialRequest
 from campaigns.services import attempts as attempt_services
+from campaigns.services import retries as retry_services
 from strategies.models import Outcome
 
 from .helpers import BUSY, NO_ANSWER, TUESDAY_TEN
@@ -107,6 +108,6 @@ def test_schedule_retry_after_wrap_up_locks_the_contact_once(campaign, new_conta
     # SAVEPOINT, lock (with the token), history up to the attempt, decision, close the contact, cancel its
     # requests, RELEASE.
     with django_assert_max_num_queries(7):
-        attempt_services.schedule_retry(attempt, now=TUESDAY_TEN + timedelta(minutes=5))
+        retry_services.schedule_retry(attempt, now=TUESDAY_TEN + timedelta(minutes=5))
     attempt.refresh_from_db()
     assert attempt.decision_reason == "no_rule"  # the campaign has no business strategy

@@ -9,7 +9,7 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from campaigns.models import Attempt, Campaign, Contact, RedialRequest
-from campaigns.services import blocking, do_not_call, scheduling
+from campaigns.services import blocking, do_not_call, rule_histories, scheduling
 from campaigns.services import contacts as contact_services
 from campaigns.services import redials as redial_services
 from strategies import engine
@@ -126,7 +126,7 @@ class _Picker:
         zone = scheduling.contact_zone(contact)
         records = scheduling.attempt_records(contact, self.campaign)
         # Attempt rules per number also count this number's calls in other campaigns (rule 9).
-        number_records = scheduling.number_history(contact, self.campaign, self.calendar, self.now)
+        number_records = rule_histories.number_history(contact, self.campaign, self.calendar, self.now)
         if records or number_records:
             return engine.is_allowed_at(
                 self.calendar, self.now, records, zone, number_history=number_records, catalog=self.catalog

@@ -3,7 +3,8 @@
 Each action is one transaction and locks the agent's AgentSession row first (select_for_update), then
 contact rows, then redial request rows: the same order as campaigns.services, so they never deadlock.
 Scheduling is never decided here: attempts go through `campaigns.services.attempts.record_attempt`, retries
-through `schedule_retry` / `redial_from_call_result`, manual redials through `add_redial`.
+through `campaigns.services.retries` (`schedule_retry` / `redial_from_call_result`), manual redials through
+`add_redial`.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from campaigns.services import attempts as attempt_services
 from campaigns.services import blocking
 from campaigns.services import contacts as contact_services
 from campaigns.services import redials as redial_services
+from campaigns.services import retries as retry_services
 from strategies import engine
 from strategies.models import AutoClassification, CallResult, Outcome
 from wrapup.models import AgentSession
@@ -224,7 +226,7 @@ def end_wrap_up(
         elif result is not None and result.handling in engine.SELF_REDIALLING:
             redial = _redial_or_hold(attempt, session.agent, now)
         else:
-            redial = attempt_services.schedule_retry(attempt, now=now)
+            redial = retry_services.schedule_retry(attempt, now=now)
         set_state(
             session,
             AgentSession.PAUSED if pause_after else AgentSession.READY,
@@ -242,15 +244,15 @@ def end_wrap_up(
 
 def _redial_or_hold(attempt: Attempt, agent, now: datetime):
     """redial_from_call_result, isolated per campaign: when the campaign's data makes the engine fail, the
-    wrap-up still ends and the contact is held (see attempt_services.hold_for_fix)."""
+    wrap-up still ends and the contact is held (see retry_services.hold_for_fix)."""
     try:
         with transaction.atomic():
-            return attempt_services.redial_from_call_result(attempt, agent=agent, now=now)
+            return retry_services.redial_from_call_result(attempt, agent=agent, now=now)
     except (ValidationError, DatabaseError):
         raise
     except Exception as exc:
         contact = Contact.objects.select_for_update().select_related("campaign").get(pk=attempt.contact_id)
-        return attempt_services.hold_for_fix(attempt, contact, blocking.describe(exc), now, where=blocking.WRAP_UP)
+        return retry_services.hold_for_fix(attempt, contact, blocking.describe(exc), now, where=blocking.WRAP_UP)
 
 
 def end_expired_wrap_ups(*, now: datetime | None = None) -> int:
