@@ -29,7 +29,14 @@ from django.utils import timezone
 from campaigns.imports import jobs
 from campaigns.imports.checks import RowError
 from campaigns.imports.jobs import chunked, job_status
-from campaigns.imports.reading import CsvRejected, Inspection, decode_upload, detect_columns, detect_delimiter
+from campaigns.imports.reading import (
+    CsvRejected,
+    Inspection,
+    decode_upload,
+    detect_columns,
+    detect_delimiter,
+    inspect_upload,
+)
 from campaigns.models import DoNotCallEntry, DoNotCallImport, DoNotCallList
 from campaigns.services import do_not_call
 
@@ -62,34 +69,14 @@ def _number_records(text: str, delimiter: str):
 def inspect_dnc_csv(upload, *, name: str = "") -> Inspection:
     """The file's phone column, row count and first rows. Raises CsvRejected with a message for the user
     when the file is too large, not CSV, not UTF-8, empty, without a phone column or has too many rows."""
-    if name and not name.lower().endswith((".csv", ".txt")):
-        raise CsvRejected(f"'{name}' is not a CSV file: upload a .csv file (in Excel: Save As 'CSV UTF-8').")
-    limit = settings.DNC_IMPORT_MAX_BYTES
-    if upload.size is not None and upload.size > limit:
-        raise CsvRejected(f"The file is too large ({upload.size:,} bytes); the limit is {limit:,} bytes.")
-    upload.seek(0)
-    data = upload.read()
-    upload.seek(0)
-    if not data.strip():
-        raise CsvRejected("The file is empty.")
-    text = decode_upload(data)
-    delimiter = detect_delimiter(text)
-    records = _number_records(text, delimiter)
-    first = next(records, None)
-    if first is None:
-        raise CsvRejected("The file is empty.")
-    columns = detect_columns(first[1])
-    preview, total = [], 0
-    for row, cells in records:
-        total += 1
-        if len(preview) < PREVIEW_ROWS:
-            preview.append((row, cells))
-    if total == 0:
-        raise CsvRejected("The file has a header row but no numbers.")
-    if total > settings.DNC_IMPORT_MAX_ROWS:
-        most = settings.DNC_IMPORT_MAX_ROWS
-        raise CsvRejected(f"The file has {total:,} rows; one import takes at most {most:,}. Split the file.")
-    return Inspection(columns, delimiter, total, preview)
+    return inspect_upload(
+        upload,
+        name=name,
+        max_bytes=settings.DNC_IMPORT_MAX_BYTES,
+        max_rows=settings.DNC_IMPORT_MAX_ROWS,
+        read_records=_number_records,
+        rows_are="numbers",
+    )
 
 
 def preview_rows(job: DoNotCallImport) -> list[tuple[int, str, str | None, str | None]]:

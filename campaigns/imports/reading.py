@@ -127,16 +127,29 @@ def csv_records(text: str, delimiter: str):
 
 
 def inspect_csv(upload, *, name: str = "") -> Inspection:
-    """Check an uploaded file and read its header, row count and first rows.
+    """Check an uploaded contact file and read its header, row count and first rows.
 
     Raises CsvRejected with a message for the user when the file is too large, not CSV, not UTF-8,
     empty, without a phone column or with more rows than allowed.
     """
+    return inspect_upload(
+        upload,
+        name=name,
+        max_bytes=settings.IMPORT_MAX_BYTES,
+        max_rows=settings.IMPORT_MAX_ROWS,
+        read_records=csv_records,
+        rows_are="contacts",
+    )
+
+
+def inspect_upload(upload, *, name: str, max_bytes: int, max_rows: int, read_records, rows_are: str) -> Inspection:
+    """The checks every CSV import makes before anything is stored: `read_records(text, delimiter)` yields
+    (row number, cells), `rows_are` names the rows for the user ("contacts"). Raises CsvRejected as
+    inspect_csv does."""
     if name and not name.lower().endswith((".csv", ".txt")):
         raise CsvRejected(f"'{name}' is not a CSV file: upload a .csv file (in Excel: Save As 'CSV UTF-8').")
-    limit = settings.IMPORT_MAX_BYTES
-    if upload.size is not None and upload.size > limit:
-        raise CsvRejected(f"The file is too large ({upload.size:,} bytes); the limit is {limit:,} bytes.")
+    if upload.size is not None and upload.size > max_bytes:
+        raise CsvRejected(f"The file is too large ({upload.size:,} bytes); the limit is {max_bytes:,} bytes.")
     upload.seek(0)
     data = upload.read()
     upload.seek(0)
@@ -144,7 +157,7 @@ def inspect_csv(upload, *, name: str = "") -> Inspection:
         raise CsvRejected("The file is empty.")
     text = decode_upload(data)
     delimiter = detect_delimiter(text)
-    records = csv_records(text, delimiter)
+    records = read_records(text, delimiter)
     first = next(records, None)
     if first is None:
         raise CsvRejected("The file is empty.")
@@ -155,11 +168,9 @@ def inspect_csv(upload, *, name: str = "") -> Inspection:
         if len(preview) < PREVIEW_ROWS:
             preview.append((row, cells))
     if total == 0:
-        raise CsvRejected("The file has a header row but no contacts.")
-    if total > settings.IMPORT_MAX_ROWS:
-        raise CsvRejected(
-            f"The file has {total:,} rows; one import takes at most {settings.IMPORT_MAX_ROWS:,}. Split the file."
-        )
+        raise CsvRejected(f"The file has a header row but no {rows_are}.")
+    if total > max_rows:
+        raise CsvRejected(f"The file has {total:,} rows; one import takes at most {max_rows:,}. Split the file.")
     return Inspection(columns, delimiter, total, preview)
 
 
