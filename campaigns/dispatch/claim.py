@@ -19,14 +19,14 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from celery import current_app
 from django.conf import settings
 from django.db import close_old_connections, connection, transaction
 from django.db.models import F, Q, Value
 from django.db.models.functions import Concat
 from django.utils import timezone
 
-from campaigns.dispatch.dial import lease_seconds, release_claims
+from campaigns.dispatch.dial import lease_seconds
+from campaigns.dispatch.handoff import DialPublisher
 from campaigns.dispatch.recheck import RECENT_HISTORY, CampaignCache, ClaimedRow, Verdicts, recheck_batch
 from campaigns.models import Attempt, Campaign, Contact, RedialRequest
 from campaigns.services import blocking, do_not_call
@@ -49,17 +49,6 @@ CAMPAIGN_TABLE = Campaign._meta.db_table
 
 
 ATTEMPT_TABLE = Attempt._meta.db_table
-
-
-# The dial tasks run this module's claims, so it names them rather than importing them.
-DIAL_BATCH_TASK = "campaigns.tasks.dial_batch"
-
-
-def dial_chunk_size() -> int:
-    """Claimed ids per dial message. A message is dialled as one set (one UPDATE, one read, the calls, one
-    UPDATE), so a chunk needs to be big enough to spread those statements, and small enough that a batch's
-    chunks spread across the worker processes rather than queueing behind one of them."""
-    return max(1, settings.DISPATCH_DIAL_CHUNK)
 
 
 @dataclass
@@ -94,6 +83,8 @@ class ClaimResult:
 # Per active campaign, its earliest due rows from the (campaign, status, due_at) index, then the earliest of
 # those: each campaign costs one short index range scan whatever the backlog, so the plan cannot flip to a
 # hash join and sort of every due row as the batch grows. `skip` holds campaigns whose dispatch is blocked.
+# What the re-check reads of each claimed row's contact (status, zone, recent attempts, rule 8) comes back
+# with the claim: one statement per batch.
 _PG_CLAIM = f"""
 WITH due AS MATERIALIZED (
     SELECT d.id FROM {CAMPAIGN_TABLE} c
@@ -107,24 +98,35 @@ WITH due AS MATERIALIZED (
     WHERE c.status = 'active' AND NOT (c.id = ANY(%(skip)s))
     ORDER BY d.due_at
     LIMIT %(limit)s
+), claimed AS (
+    UPDATE {TABLE} r
+    SET status = 'claimed', claim_token = gen_random_uuid(), claimed_at = %(now)s, lease_expires_at = %(lease)s,
+        dispatch_attempts = r.dispatch_attempts + 1, updated_at = %(now)s
+    -- An array of ids, probed through the primary key: a join with the CTE turns into a hash join over the table.
+    WHERE r.id = ANY(ARRAY(SELECT id FROM due))
+    RETURNING r.id, r.claim_token, r.campaign_id, r.contact_id
 )
-UPDATE {TABLE} r
-SET status = 'claimed', claim_token = gen_random_uuid(), claimed_at = %(now)s, lease_expires_at = %(lease)s,
-    dispatch_attempts = r.dispatch_attempts + 1, updated_at = %(now)s
--- An array of ids, probed through the primary key: a join with the CTE turns into a hash join over the table.
-WHERE r.id = ANY(ARRAY(SELECT id FROM due))
--- The contact's fields by primary key per row: a join here turns into a hash join over every contact.
-RETURNING r.id, r.claim_token::text, r.campaign_id, r.contact_id,
-    (SELECT ct.status FROM {CONTACT_TABLE} ct WHERE ct.id = r.contact_id),
-    (SELECT ct.zone FROM {CONTACT_TABLE} ct WHERE ct.id = r.contact_id),
-    EXISTS (SELECT 1 FROM {ATTEMPT_TABLE} a WHERE a.contact_id = r.contact_id AND a.started_at >= %(recent)s)
+-- The contact by primary key per row (LATERAL): a plain join here turns into a hash join over every contact.
+SELECT k.id, k.claim_token::text, k.campaign_id, k.contact_id, ct.status, ct.zone,
+    EXISTS (SELECT 1 FROM {ATTEMPT_TABLE} a WHERE a.contact_id = k.contact_id AND a.started_at >= %(recent)s),
+    {do_not_call.listed_sql("ct.phone", "k.campaign_id")}
+FROM claimed k CROSS JOIN LATERAL (
+    SELECT c.status, c.zone, c.phone FROM {CONTACT_TABLE} c WHERE c.id = k.contact_id
+) ct
 """  # noqa: S608
 
 
 def _claim_batch_pg(now: datetime, lease_at: datetime, limit: int, skip: set[int]) -> list[ClaimedRow]:
     with connection.cursor() as cursor:
         recent = now - RECENT_HISTORY
-        params = {"now": now, "lease": lease_at, "limit": limit, "recent": recent, "skip": sorted(skip)}
+        params = {
+            "now": now,
+            "lease": lease_at,
+            "limit": limit,
+            "recent": recent,
+            "skip": sorted(skip),
+            "today": timezone.localdate(now),
+        }
         cursor.execute(_PG_CLAIM, params)
         return [ClaimedRow(*row) for row in cursor.fetchall()]
 
@@ -137,11 +139,13 @@ def _claim_batch_generic(now: datetime, lease_at: datetime, limit: int, skip: se
         .order_by("due_at", "id")
         .values_list("id", "campaign_id", "contact_id", "contact__status", "contact__zone")[:limit]
     )
+    contact_ids = [c[2] for c in candidates]
     recent = set(
-        Attempt.objects.filter(
-            contact_id__in=[c[2] for c in candidates], started_at__gte=now - RECENT_HISTORY
-        ).values_list("contact_id", flat=True)
+        Attempt.objects.filter(contact_id__in=contact_ids, started_at__gte=now - RECENT_HISTORY).values_list(
+            "contact_id", flat=True
+        )
     )
+    listed = do_not_call.listed_contact_ids(contact_ids, timezone.localdate(now))
     claimed = []
     for request_id, campaign_id, contact_id, contact_status, contact_zone in candidates:
         token = str(uuid.uuid4())
@@ -151,7 +155,14 @@ def _claim_batch_generic(now: datetime, lease_at: datetime, limit: int, skip: se
         if won:
             claimed.append(
                 ClaimedRow(
-                    request_id, token, campaign_id, contact_id, contact_status, contact_zone, contact_id in recent
+                    request_id,
+                    token,
+                    campaign_id,
+                    contact_id,
+                    contact_status,
+                    contact_zone,
+                    contact_id in recent,
+                    contact_id in listed,
                 )
             )
     return claimed
@@ -199,7 +210,18 @@ def claim_due(now: datetime | None = None, batch_size: int = 500, max_batches: i
     claim = _claim_batch_pg if connection.vendor == "postgresql" else _claim_batch_generic
     was_blocked, skip = _blocked_campaigns(now)
     passed: set[int] = set()
-    while max_batches is None or result.batches < max_batches:
+    with DialPublisher() as publisher:
+        _claim_batches(claim, now, batch_size, max_batches, cache, skip, passed, publisher, result)
+    result.dialing.extend(publisher.sent)
+    result.unpublished += publisher.unpublished
+    if was_blocked & passed:
+        blocking.clear_blocks(was_blocked & passed, where=blocking.DISPATCH)
+    return result
+
+
+def _claim_batches(claim, now, batch_size, max_batches, cache, skip, passed, publisher, result) -> None:
+    """claim_due's loop: a transaction per batch until a batch comes back short (or the broker is down)."""
+    while (max_batches is None or result.batches < max_batches) and not publisher.broker_down:
         lease_at = now + timedelta(seconds=lease_seconds())
         with transaction.atomic():
             rows = claim(now, lease_at, batch_size, skip)
@@ -207,9 +229,7 @@ def claim_due(now: datetime | None = None, batch_size: int = 500, max_batches: i
             result.claimed += len(rows)
             if not rows:
                 break
-            listed_contacts = do_not_call.listed_contact_ids({row.contact_id for row in rows})
-            listed = frozenset(row.id for row in rows if row.contact_id in listed_contacts)
-            verdicts = recheck_batch(rows, now, cache, listed)
+            verdicts = recheck_batch(rows, now, cache)
             _apply_verdicts(verdicts, now, result)
             skip |= set(verdicts.blocked)
             passed |= verdicts.passed
@@ -224,12 +244,9 @@ def claim_due(now: datetime | None = None, batch_size: int = 500, max_batches: i
                 result.ready.extend(ids)
             if dial:
                 pairs = [(row.id, row.token) for row in dial]
-                transaction.on_commit(lambda pairs=pairs: _publish_dials(pairs, result))
+                transaction.on_commit(lambda pairs=pairs: publisher.submit(pairs))
         if len(rows) < batch_size and not verdicts.blocked:
             break
-    if was_blocked & passed:
-        blocking.clear_blocks(was_blocked & passed, where=blocking.DISPATCH)
-    return result
 
 
 def blocked_retry_seconds() -> float:
@@ -249,27 +266,6 @@ def _blocked_campaigns(now: datetime) -> tuple[set[int], set[int]]:
         if blocked_at is not None and blocked_at > now - retry_after and updated_at <= blocked_at:
             skip.add(campaign_id)
     return blocked, skip
-
-
-def _publish_dials(pairs: list[tuple[int, str]], result: ClaimResult) -> None:
-    """After commit: one `dial_batch` message per chunk of pairs, on one broker connection.
-
-    A chunk the broker refuses is released back to `scheduled` at once (not counted as a dispatch
-    attempt), so a broker outage delays calls but loses none; were even that release to fail, the lease
-    would bring them back."""
-    size = settings.DISPATCH_DIAL_CHUNK
-    chunks = [pairs[i : i + size] for i in range(0, len(pairs), size)]
-    sent = 0
-    try:
-        with current_app.producer_or_acquire() as producer:
-            for chunk in chunks:
-                current_app.signature(DIAL_BATCH_TASK, args=([list(p) for p in chunk],)).apply_async(producer=producer)
-                result.dialing.extend(chunk)
-                sent += 1
-    except Exception as exc:  # kombu/redis raise many types for "broker unreachable"; all mean the same here
-        unsent = [pair for chunk in chunks[sent:] for pair in chunk]
-        logger.warning("dispatch: broker refused %s dial hand-offs (%s); releasing them", len(unsent), exc)
-        result.unpublished += release_claims(unsent, f"broker unavailable: {exc}"[:500])
 
 
 def close_ended_campaigns(now: datetime | None = None) -> int:

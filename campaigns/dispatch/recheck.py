@@ -30,6 +30,7 @@ class ClaimedRow:
     contact_status: str
     contact_zone: str
     has_recent_attempts: bool  # attempts in the last 3 days: only then can the daily limit refuse it
+    listed: bool  # the number is on a do-not-call list the campaign uses (rule 8)
 
 
 class CampaignCache:
@@ -97,11 +98,9 @@ class Verdicts:
     passed: set[int] = field(default_factory=set)  # campaigns whose rows the re-check handled
 
 
-def recheck_batch(
-    rows: list[ClaimedRow], now: datetime, cache: CampaignCache, listed: frozenset[int] = frozenset()
-) -> Verdicts:
-    """Rules 5, 7, 8, 9 and 10 at claim time, per campaign. `listed` are the ids whose number is on a
-    do-not-call list (one query per batch, do_not_call.listed_contact_ids); the histories rules 9 and 10 read
+def recheck_batch(rows: list[ClaimedRow], now: datetime, cache: CampaignCache) -> Verdicts:
+    """Rules 5, 7, 8, 9 and 10 at claim time, per campaign. A row's `listed` (rule 8) comes with the claim
+    itself (no query of its own); the histories rules 9 and 10 read
     come in one set of queries per batch. Whatever a campaign's data does to the engine (an exception of any
     kind) stays with that campaign: its rows are put back as they were and the campaign is reported blocked,
     in a savepoint so the batch's other campaigns go on."""
@@ -114,7 +113,7 @@ def recheck_batch(
         partial = Verdicts()
         try:
             with transaction.atomic():
-                _recheck_campaign(campaign_id, group, now, cache, partial, listed, rule_histories, rule_catalog)
+                _recheck_campaign(campaign_id, group, now, cache, partial, rule_histories, rule_catalog)
         except Exception as exc:
             verdicts.blocked[campaign_id] = (blocking.describe(exc), [row.id for row in group])
             continue
@@ -135,7 +134,6 @@ def _recheck_campaign(
     now: datetime,
     cache: CampaignCache,
     verdicts: Verdicts,
-    listed: frozenset[int],
     rule_histories: dict[int, RuleHistory],
     rule_catalog: engine.Catalog | None,
 ) -> None:
@@ -149,7 +147,7 @@ def _recheck_campaign(
     history = _history(campaign, with_history, now) if with_history else {}
     by_zone: dict[str, bool] = {}
     for row in group:
-        if row.id in listed:
+        if row.listed:
             verdicts.cancel[do_not_call.REASON_DO_NOT_CALL].append(row.id)
             verdicts.listed_contacts.append(row.contact_id)
             continue
