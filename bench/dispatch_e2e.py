@@ -181,7 +181,7 @@ def main():
 
     app.conf.task_default_queue = QUEUE
     seed(args.due, args.future, daily_attempts=None)
-    from campaigns.dispatch.claim import dial_chunk_size
+    from campaigns.dispatch.handoff import dial_chunk_size
 
     chunk = dial_chunk_size()
     figures = []

@@ -116,18 +116,21 @@ FROM claimed k CROSS JOIN LATERAL (
 """  # noqa: S608
 
 
+def claim_params(now: datetime, lease_at: datetime, limit: int, skip: set[int]) -> dict:
+    """The parameters of `_PG_CLAIM`."""
+    return {
+        "now": now,
+        "lease": lease_at,
+        "limit": limit,
+        "recent": now - RECENT_HISTORY,
+        "skip": sorted(skip),
+        "today": timezone.localdate(now),
+    }
+
+
 def _claim_batch_pg(now: datetime, lease_at: datetime, limit: int, skip: set[int]) -> list[ClaimedRow]:
     with connection.cursor() as cursor:
-        recent = now - RECENT_HISTORY
-        params = {
-            "now": now,
-            "lease": lease_at,
-            "limit": limit,
-            "recent": recent,
-            "skip": sorted(skip),
-            "today": timezone.localdate(now),
-        }
-        cursor.execute(_PG_CLAIM, params)
+        cursor.execute(_PG_CLAIM, claim_params(now, lease_at, limit, skip))
         return [ClaimedRow(*row) for row in cursor.fetchall()]
 
 
@@ -177,14 +180,12 @@ def _apply_verdicts(verdicts: Verdicts, now: datetime, result: ClaimResult) -> N
         result.blocked[campaign_id] = reason
         blocking.block_campaign(campaign_id, reason, where=blocking.DISPATCH, now=now)
     for reason, ids in verdicts.cancel.items():
+        if reason == do_not_call.REASON_DO_NOT_CALL:
+            result.cancelled += do_not_call.stop_claimed(ids, verdicts.listed_contacts, now)
+            continue
         result.cancelled += RedialRequest.objects.filter(id__in=ids).close(
             RedialRequest.CANCELLED, reason, now, unclaim=True, undo_dispatch=True
         )
-    if verdicts.listed_contacts:
-        # Their contacts are closed too, or they would sit "scheduled" with nothing to call them.
-        Contact.objects.filter(
-            id__in=verdicts.listed_contacts, status__in=do_not_call.STOPPABLE_CONTACT_STATUSES
-        ).update(status=Contact.DO_NOT_CALL, status_reason=do_not_call.REASON_DO_NOT_CALL, updated_at=now)
     for reason, ids in verdicts.close.items():
         result.closed += RedialRequest.objects.filter(id__in=ids).close(
             RedialRequest.EXPIRED, reason, now, unclaim=True, undo_dispatch=True
@@ -210,10 +211,8 @@ def claim_due(now: datetime | None = None, batch_size: int = 500, max_batches: i
     claim = _claim_batch_pg if connection.vendor == "postgresql" else _claim_batch_generic
     was_blocked, skip = _blocked_campaigns(now)
     passed: set[int] = set()
-    with DialPublisher() as publisher:
+    with DialPublisher(result) as publisher:
         _claim_batches(claim, now, batch_size, max_batches, cache, skip, passed, publisher, result)
-    result.dialing.extend(publisher.sent)
-    result.unpublished += publisher.unpublished
     if was_blocked & passed:
         blocking.clear_blocks(was_blocked & passed, where=blocking.DISPATCH)
     return result

@@ -5,7 +5,8 @@ A dial message carries (request id, claim token) pairs. The worker:
 1. moves every pair whose token still matches from `claimed` to `dialing` with a fresh lease, in one
    conditional UPDATE (committed at once), giving each request its dial key: the one it already has when an
    earlier hand-off got no answer from the dialer, else a new one (the claim token);
-2. reads what the dialers need for those rows in one query;
+2. reads what the dialers need for those rows in one query, with rule 8 once more: a number listed since
+   the claim is cancelled (do_not_call), not dialled;
 3. calls the dialers with no transaction open (a backend's `dial_many` places a chunk at once);
 4. records the answers: one UPDATE for the accepted calls, conditional on the claim token, and one per
    refused call (rare: each keeps its own error and backoff).
@@ -29,7 +30,8 @@ from django.db.models import Case, Value, When
 from django.utils import timezone
 
 from campaigns.dispatch import dialers
-from campaigns.models import Campaign, RedialRequest
+from campaigns.models import Campaign, Contact, RedialRequest
+from campaigns.services import do_not_call
 
 logger = logging.getLogger(__name__)
 
@@ -78,6 +80,7 @@ class _Row:
     backend: str
     dialer_url: str
     dialer_secret: str
+    listed: bool  # the number is on a do-not-call list the campaign uses (rule 8), as of step 2
 
     def job(self) -> dialers.DialJob:
         return dialers.DialJob(
@@ -97,43 +100,87 @@ class _Row:
         )
 
 
+def _is_postgres() -> bool:
+    return connection.vendor == "postgresql"
+
+
+def _match(column: str, values: list, cast: str = "") -> tuple[str, list]:
+    """`column` equal to one of `values`, as SQL and its parameters: one array parameter on PostgreSQL (a
+    100-value IN list costs more to bind, parse and plan than the lookups themselves), an IN list elsewhere."""
+    if _is_postgres():
+        return f"{column} = ANY(%s{cast})", [values]
+    return f"{column} IN ({_in_list(values)})", values
+
+
 def _start_dials(tokens: dict[str, int], now: datetime) -> dict[int, tuple[str, str]]:
     """Step 1: claimed -> dialing for the pairs whose token still matches, committed by the caller's autocommit.
     Returns {request id: (claim token, dial key)} for exactly the rows this statement moved (RETURNING), so a
     duplicate message running at the same time can never dial the same rows."""
-    ids, token_list = list(tokens.values()), list(tokens)
+    ids = list(tokens.values())
+    token_values = list(tokens) if _is_postgres() else [_uuid_param(t) for t in tokens]
+    id_sql, id_params = _match("id", ids)
+    token_sql, token_params = _match("claim_token", token_values, cast="::uuid[]")
     lease = connection.ops.adapt_datetimefield_value(now + timedelta(seconds=lease_seconds()))
     stamp = connection.ops.adapt_datetimefield_value(now)
     # Table and column names come from the model; every value is a bound parameter.
     sql = f"""
         UPDATE {TABLE} SET status = %s, lease_expires_at = %s, updated_at = %s,
             dial_key = COALESCE(dial_key, claim_token)
-        WHERE id IN ({_in_list(ids)}) AND claim_token IN ({_in_list(token_list)}) AND status = %s
+        WHERE {id_sql} AND {token_sql} AND status = %s
         RETURNING id, claim_token, dial_key
     """  # noqa: S608
-    params = [RedialRequest.DIALING, lease, stamp, *ids, *[_uuid_param(t) for t in token_list], RedialRequest.CLAIMED]
+    params = [RedialRequest.DIALING, lease, stamp, *id_params, *token_params, RedialRequest.CLAIMED]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        return {row[0]: (str(uuid.UUID(str(row[1]))), str(uuid.UUID(str(row[2])))) for row in cursor.fetchall()}
+        return {row[0]: (_token_text(row[1]), _token_text(row[2])) for row in cursor.fetchall()}
+
+
+def _token_text(value) -> str:
+    """A uuid column's value as the canonical text form (psycopg gives a UUID, SQLite 32 hex digits)."""
+    return str(value) if isinstance(value, uuid.UUID) else str(uuid.UUID(str(value)))
+
+
+# Step 2 on PostgreSQL: the request, its contact and campaign by primary key, and rule 8 for its number.
+_PG_READ = f"""
+SELECT r.id, r.due_at, r.owner_id, r.dispatch_attempts, r.contact_id, ct.name, ct.phone, r.campaign_id, k.name,
+    k.status, k.dialer_backend, k.dialer_url, k.dialer_secret, {do_not_call.listed_sql("ct.phone", "r.campaign_id")}
+FROM {TABLE} r
+JOIN {Contact._meta.db_table} ct ON ct.id = r.contact_id
+JOIN {Campaign._meta.db_table} k ON k.id = r.campaign_id
+WHERE r.id = ANY(%(ids)s)
+"""  # noqa: S608
 
 
 def _read_rows(moved: dict[int, tuple[str, str]]) -> list[_Row]:
-    """Step 2: what the dialers need, in one query."""
-    values = RedialRequest.objects.filter(id__in=list(moved)).values_list(
-        "id",
-        "due_at",
-        "owner_id",
-        "dispatch_attempts",
-        "contact_id",
-        "contact__name",
-        "contact__phone",
-        "campaign_id",
-        "campaign__name",
-        "campaign__status",
-        "campaign__dialer_backend",
-        "campaign__dialer_url",
-        "campaign__dialer_secret",
-    )
+    """Step 2: what the dialers need, and whether each number is listed (rule 8), in one query. The claim
+    checked the lists too; this check closes the window between the claim and the call, in which an import
+    may list a number without stopping its contacts."""
+    today = timezone.localdate()
+    if _is_postgres():
+        with connection.cursor() as cursor:
+            cursor.execute(_PG_READ, {"ids": list(moved), "today": today})
+            values = cursor.fetchall()
+    else:
+        values = (
+            RedialRequest.objects.filter(id__in=list(moved))
+            .annotate(listed=do_not_call.listed_subquery("contact__phone", "campaign_id", today))
+            .values_list(
+                "id",
+                "due_at",
+                "owner_id",
+                "dispatch_attempts",
+                "contact_id",
+                "contact__name",
+                "contact__phone",
+                "campaign_id",
+                "campaign__name",
+                "campaign__status",
+                "campaign__dialer_backend",
+                "campaign__dialer_url",
+                "campaign__dialer_secret",
+                "listed",
+            )
+        )
     rows = []
     for request_id, due_at, owner_id, attempts, *rest in values:
         token, key = moved[request_id]
@@ -170,12 +217,33 @@ def _call_backend(name: str, rows: list[_Row]) -> list[dialers.DialResult | dial
     return answers
 
 
+# Step 4 on PostgreSQL: each accepted call's provider call id, conditional on its claim token, in one statement.
+_PG_RECORD_ACCEPTED = f"""
+UPDATE {TABLE} r SET lease_expires_at = NULL, dialed_at = %(now)s, provider_call_id = a.call_id, last_error = '',
+    updated_at = %(now)s
+FROM unnest(%(ids)s::bigint[], %(tokens)s::uuid[], %(call_ids)s::text[]) AS a(id, token, call_id)
+WHERE r.id = a.id AND r.claim_token = a.token AND r.status = 'dialing'
+RETURNING r.id
+"""  # noqa: S608
+
+
 def _record_accepted(accepted: list[tuple[_Row, dialers.DialResult]], now: datetime) -> set[int]:
     """Step 4 for accepted calls: one UPDATE conditional on the claim tokens. Returns the ids it recorded
     (all of them unless a lease ran out and the sweep took some back meanwhile)."""
     if not accepted:
         return set()
     call_ids = {row.id: (result.provider_call_id or "")[:100] for row, result in accepted}
+    # No lease: the telephony result closes the request, or DIALER_RESULT_TIMEOUT after dialed_at does.
+    if _is_postgres():
+        params = {
+            "now": now,
+            "ids": [row.id for row, _ in accepted],
+            "tokens": [row.token for row, _ in accepted],
+            "call_ids": [call_ids[row.id] for row, _ in accepted],
+        }
+        with connection.cursor() as cursor:
+            cursor.execute(_PG_RECORD_ACCEPTED, params)
+            return {row[0] for row in cursor.fetchall()}
     if any(call_ids.values()):
         provider_call_id = Case(
             *[When(id=request_id, then=Value(call_id)) for request_id, call_id in call_ids.items()],
@@ -186,7 +254,6 @@ def _record_accepted(accepted: list[tuple[_Row, dialers.DialResult]], now: datet
     rows = RedialRequest.objects.filter(
         id__in=list(call_ids), claim_token__in=[row.token for row, _ in accepted], status=RedialRequest.DIALING
     )
-    # No lease: the telephony result closes the request, or DIALER_RESULT_TIMEOUT after dialed_at does.
     recorded = rows.update(
         lease_expires_at=None, dialed_at=now, provider_call_id=provider_call_id, last_error="", updated_at=now
     )
@@ -232,7 +299,8 @@ def _release(row: _Row, now: datetime, error: dialers.DialerError | None, count:
 
 def dial_tokens(tokens: dict[str, int]) -> dict[int, str]:
     """Dial the requests {claim token: request id} whose token still matches. Returns {request id: what
-    happened} for those rows: "dialing" (the dialer accepted), "paused" (campaign no longer active: back to
+    happened} for those rows: "dialing" (the dialer accepted), "do_not_call" (the number was listed since
+    the claim: cancelled, not dialled), "paused" (campaign no longer active: back to
     scheduled), "released" (the dialer failed: back to scheduled after a backoff), "failed" (it failed on the
     last allowed dispatch attempt) or "stale" (the lease ran out during the call and the sweep took the row
     back). Ids of pairs whose token no longer matched are absent. Must run outside any transaction."""
@@ -244,11 +312,17 @@ def dial_tokens(tokens: dict[str, int]) -> dict[int, str]:
         return {}
     outcomes: dict[int, str] = {}
     by_backend: dict[str, list[_Row]] = defaultdict(list)
+    listed: list[_Row] = []
     for row in _read_rows(moved):
-        if row.campaign_status != Campaign.ACTIVE:
+        if row.listed:
+            listed.append(row)
+        elif row.campaign_status != Campaign.ACTIVE:
             outcomes[row.id] = _release(row, now, None, count=False)
         else:
             by_backend[row.backend].append(row)
+    if listed:
+        do_not_call.stop_claimed([row.id for row in listed], [row.contact_id for row in listed], now)
+        outcomes.update((row.id, "do_not_call") for row in listed)
     accepted: list[tuple[_Row, dialers.DialResult]] = []
     for name, rows in by_backend.items():
         for row, answer in zip(rows, _call_backend(name, rows), strict=True):

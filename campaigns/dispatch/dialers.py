@@ -75,18 +75,20 @@ class LogDialer:
     """For demos: logs the call and accepts it. The request stays visible as `dialing`."""
 
     def dial(self, job: DialJob) -> DialResult:
-        logger.info(
-            "dial request=%s contact=%s phone=%s campaign=%s token=%s",
-            job.request_id,
-            job.contact_id,
-            job.phone,
-            job.campaign_name,
-            job.claim_token,
-        )
+        logger.info("dial %s", self._describe(job))
         return DialResult()
 
     def dial_many(self, jobs: list[DialJob]) -> list[DialResult | DialerError]:
-        return [self.dial(job) for job in jobs]
+        # One log record per chunk: at a thousand calls a second, a record per call costs a fifth of the dial.
+        logger.info("dial %s calls:\n%s", len(jobs), "\n".join(self._describe(job) for job in jobs))
+        return [DialResult()] * len(jobs)
+
+    @staticmethod
+    def _describe(job: DialJob) -> str:
+        return (
+            f"request={job.request_id} contact={job.contact_id} phone={job.phone} campaign={job.campaign_name}"
+            f" token={job.claim_token}"
+        )
 
 
 def webhook_body(job: DialJob) -> bytes:

@@ -65,13 +65,14 @@ def _publish(app, pairs: Pairs, sent: Callable[[Pairs], None]) -> Pairs:
 
 class DialPublisher:
     """Publishes the dial hand-offs of one `claim_due` call. `submit` is called after each batch commits;
-    `close` waits for what is still being published and releases what the broker refused.
+    `close` waits for what is still being published and releases what the broker refused. Use it as a
+    context manager.
 
-    Use it as a context manager. `sent` holds the pairs the broker took, `unpublished` the count released."""
+    It writes into `result` (a ClaimResult): the pairs the broker took to `result.dialing`, the count released
+    to `result.unpublished`. Inside a caller's transaction that happens when the caller commits."""
 
-    def __init__(self):
-        self.sent: Pairs = []
-        self.unpublished = 0
+    def __init__(self, result):
+        self._result = result
         self._refused: Pairs = []  # waiting to be released
         self._broker_down = False
         self._error = ""
@@ -119,7 +120,7 @@ class DialPublisher:
                 self._publish_now(pairs)
 
     def _publish_now(self, pairs: Pairs) -> None:
-        unsent = _publish(self._app, pairs, self.sent.extend)
+        unsent = _publish(self._app, pairs, self._result.dialing.extend)
         if unsent:
             self._broker_down = True
             self._refused.extend(unsent)
@@ -130,4 +131,4 @@ class DialPublisher:
         if self._refused:
             refused, self._refused = self._refused, []
             logger.warning("dispatch: releasing %s dial hand-offs the broker refused", len(refused))
-            self.unpublished += release_claims(refused, self._error[:500])
+            self._result.unpublished += release_claims(refused, self._error[:500])

@@ -149,6 +149,11 @@ class RedialRequest(models.Model):
             ),
             # The dialer-result deadline: accepted calls, oldest first.
             models.Index(fields=["dialed_at"], condition=Q(status="dialing"), name="redial_dialing_since"),
+            # The dispatch claim, per active campaign: its earliest scheduled requests. A claimed row leaves
+            # this index, so batch after batch the claim does not walk over the rows it already took.
+            models.Index(
+                fields=["campaign", "due_at"], condition=Q(status="scheduled"), name="redial_scheduled_campaign_due"
+            ),
             models.Index(fields=["campaign", "status", "due_at"], name="redial_campaign_status_due"),
             models.Index(fields=["owner", "status", "due_at"], name="redial_owner_status_due"),
             # The callbacks screen: open requests in due order (keyset on due_at, id), and failed ones.

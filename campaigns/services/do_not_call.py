@@ -276,6 +276,19 @@ def _lists_reaching(do_not_call_list: DoNotCallList) -> Q:
     return Q() if do_not_call_list.campaign_id is None else Q(campaign_id=do_not_call_list.campaign_id)
 
 
+def stop_claimed(request_ids, contact_ids, now: datetime) -> int:
+    """Rule 8 at dispatch: cancel requests a dispatcher holds (claimed or dialing) whose number it found
+    listed, with reason do_not_call, taking back the dispatch attempt their claim counted, and close their
+    contacts (do_not_call) so none sits "scheduled" with nothing to call it. Returns how many were cancelled."""
+    cancelled = RedialRequest.objects.filter(id__in=list(request_ids)).close(
+        RedialRequest.CANCELLED, REASON_DO_NOT_CALL, now, unclaim=True, undo_dispatch=True
+    )
+    Contact.objects.filter(id__in=list(contact_ids), status__in=STOPPABLE_CONTACT_STATUSES).update(
+        status=Contact.DO_NOT_CALL, status_reason=REASON_DO_NOT_CALL, updated_at=now
+    )
+    return cancelled
+
+
 def stop_listed_contacts(do_not_call_list: DoNotCallList, phones, now: datetime | None = None) -> int:
     """Close the open contacts with one of `phones` (a number or a list of them) in the campaigns the list
     covers (do_not_call) and cancel their requests that are not yet in a call, with reason do_not_call.

@@ -56,7 +56,7 @@ def test_the_claim_scans_each_active_campaign_by_index_whatever_the_batch(batch)
         cur.execute(f"ANALYZE {RedialRequest._meta.db_table}")
         cur.execute(f"ANALYZE {Campaign._meta.db_table}")
         now = timezone.now()
-        params = {"now": now, "lease": now + timedelta(minutes=5), "limit": batch, "recent": now, "skip": []}
+        params = claim.claim_params(now, now + timedelta(minutes=5), batch, set())
         cur.execute("EXPLAIN (FORMAT JSON) " + claim._PG_CLAIM, params)
         (plan,) = cur.fetchone()[0]
     nodes = list(_nodes(plan["Plan"] if isinstance(plan, dict) else json.loads(plan)[0]["Plan"]))
@@ -65,4 +65,6 @@ def test_the_claim_scans_each_active_campaign_by_index_whatever_the_batch(batch)
     assert "Hash Join" not in kinds, "\n".join(map(str, described))
     redial_scans = [n for n in nodes if n.get("Relation Name") == RedialRequest._meta.db_table]
     assert redial_scans and all(n["Node Type"] != "Seq Scan" for n in redial_scans), kinds
+    # The scheduled-only index: rows claimed by earlier batches are not in it, so batch N does not walk them.
+    assert any(n.get("Index Name") == "redial_scheduled_campaign_due" for n in redial_scans), described
     assert any(n["Node Type"] == "Nested Loop" for n in nodes), kinds

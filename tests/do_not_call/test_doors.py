@@ -214,7 +214,7 @@ def test_a_number_listed_while_its_batch_is_in_flight_is_not_dialled(monkeypatch
     def claiming_then_listing(claim_batch):
         def claim_then_list(now, lease_at, limit, skip):
             rows = claim_batch(now, lease_at, limit, skip)
-            # Another session lists the number after this batch claimed it, before its re-check.
+            # An import lists the number after this batch claimed it: the claim's own check did not see it.
             list_directly(target.contact.phone)
             return rows
 
@@ -222,12 +222,16 @@ def test_a_number_listed_while_its_batch_is_in_flight_is_not_dialled(monkeypatch
 
     for name in ("_claim_batch_generic", "_claim_batch_pg"):
         monkeypatch.setattr(claim, name, claiming_then_listing(getattr(claim, name)))
-    monkeypatch.setattr(claim, "_publish_dials", lambda pairs, result: result.dialing.extend(pairs))
     with django_capture_on_commit_callbacks(execute=True):
         result = claim.claim_due(batch_size=10)
-    assert sorted(pair[0] for pair in result.dialing) == [r.id for r in requests[:2]]
+    # The dial is the last door: it finds the number listed and cancels the request instead of calling.
+    outcomes = dialing.dial_tokens({token: request_id for request_id, token in result.dialing})
+    assert outcomes == {requests[0].id: "dialing", requests[1].id: "dialing", target.id: "do_not_call"}
     target.refresh_from_db()
     assert target.status == RedialRequest.CANCELLED and target.close_reason == "do_not_call"
+    assert target.dialed_at is None
+    assert target.contact.status == Contact.DO_NOT_CALL
+    assert target.dispatch_attempts == 0
 
 
 def test_a_number_listed_after_the_claim_committed_makes_the_dial_stale(supervisor):
