@@ -131,7 +131,7 @@ def claim_params(now: datetime, lease_at: datetime, limit: int, skip: set[int]) 
 def _claim_batch_pg(now: datetime, lease_at: datetime, limit: int, skip: set[int]) -> list[ClaimedRow]:
     with connection.cursor() as cursor:
         cursor.execute(_PG_CLAIM, claim_params(now, lease_at, limit, skip))
-        return [ClaimedRow(*row) for row in cursor.fetchall()]
+        return [ClaimedRow._make(row) for row in cursor.fetchall()]
 
 
 def _claim_batch_generic(now: datetime, lease_at: datetime, limit: int, skip: set[int]) -> list[ClaimedRow]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from django.db import transaction
 
@@ -19,9 +20,9 @@ RECENT_HISTORY = timedelta(days=3)
 CLOSED_CONTACT_STATUSES = (Contact.DONE, Contact.EXHAUSTED, Contact.DO_NOT_CALL)
 
 
-@dataclass(frozen=True)
-class ClaimedRow:
-    """A request the claim just took, with what the re-check reads of its contact."""
+class ClaimedRow(NamedTuple):
+    """A request the claim just took, with what the re-check reads of its contact. (A tuple: the claim builds
+    one per row straight from the cursor's.)"""
 
     id: int
     token: str
