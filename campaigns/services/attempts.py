@@ -15,6 +15,7 @@ from campaigns.services.contacts import (
     lock_contact_for_scheduling,
 )
 from campaigns.services.retries import apply_plan, held_explanation, hold_for_fix, plan_schedule, set_decision
+from retryadmin.lib.rows import insert_values, mark_inserted
 from strategies.engine import (
     REASON_RETRY,
     AttemptRecord,
@@ -200,22 +201,18 @@ WRAP_UP_STEP = blocking.WRAP_UP
 def _insert_attempt(attempt: Attempt) -> bool:
     """INSERT ... ON CONFLICT DO NOTHING RETURNING id: False (nothing written, the transaction intact) when a
     unique constraint refuses the row. One statement where a savepoint would cost three."""
-    fields = [f for f in Attempt._meta.concrete_fields if not f.primary_key]
-    values = [f.get_db_prep_save(f.pre_save(attempt, add=True), connection) for f in fields]
-    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    values = insert_values(attempt, connection)
     table = connection.ops.quote_name(Attempt._meta.db_table)
-    placeholders = ", ".join(["%s"] * len(fields))
+    placeholders = ", ".join(["%s"] * len(values))
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {table} ({columns}) VALUES ({placeholders}) ON CONFLICT DO NOTHING RETURNING id",  # noqa: S608
-            values,
+            f"INSERT INTO {table} ({', '.join(values)}) VALUES ({placeholders}) ON CONFLICT DO NOTHING RETURNING id",  # noqa: S608
+            list(values.values()),
         )
         row = cursor.fetchone()
     if row is None:
         return False
-    attempt.pk = row[0]
-    attempt._state.adding = False
-    attempt._state.db = connection.alias
+    mark_inserted(attempt, row[0], connection)
     return True
 
 
