@@ -47,20 +47,20 @@ def store(delivery: storage.Delivery, parsed: ParsedEvent) -> WebhookEvent:
     event.processed_at = timezone.now()
     values = insert_values(event, connection)
     qn = connection.ops.quote_name
-    judged = {qn(column) for column in JUDGED_COLUMNS}
-    items = [f"judged.{column}" if column in judged else "%s" for column in values]
-    params = [value for column, value in values.items() if column not in judged]
-    verdict_sql, verdict_params = _verdict_sql(parsed, event.body)
+    judged_columns = {qn(column) for column in JUDGED_COLUMNS}
+    items = [f"judged.{column}" if column in judged_columns else "%s" for column in values]
+    params = [value for column, value in values.items() if column not in judged_columns]
+    with_sql, with_params = _verdict_sql(parsed, event.body)
     returned = ", ".join(qn(column) for column in ("id", *JUDGED_COLUMNS))
     sql = (
-        f"INSERT INTO {qn(WebhookEvent._meta.db_table)} ({', '.join(values)}) "  # noqa: S608
-        f"SELECT {', '.join(items)} FROM ({verdict_sql}) judged WHERE TRUE "
+        f"{with_sql} INSERT INTO {qn(WebhookEvent._meta.db_table)} ({', '.join(values)}) "  # noqa: S608
+        f"SELECT {', '.join(items)} FROM judged WHERE TRUE "
         f"ON CONFLICT ({qn('provider')}, {qn('call_id')}, {qn('sequence_number')}) "
         f"WHERE {qn('status')} = '{WebhookEvent.PROGRESS}' DO NOTHING RETURNING {returned}"
     )
     for _ in range(MAX_ROUNDS):
         with connection.cursor() as cursor:
-            cursor.execute(sql, params + verdict_params)
+            cursor.execute(sql, with_params + params)
             row = cursor.fetchone()
         if row is not None:
             pk, event.status, event.error, event.attempt_id = row
@@ -72,9 +72,9 @@ def store(delivery: storage.Delivery, parsed: ParsedEvent) -> WebhookEvent:
 def judge(event: WebhookEvent, parsed: ParsedEvent) -> tuple[str, str, int | None]:
     """The (status, error, attempt id) verdict on a progress event already stored (one SELECT); it is compared
     with every other event of its call."""
-    sql, params = _verdict_sql(parsed, event.body, exclude_pk=event.pk)
+    with_sql, params = _verdict_sql(parsed, event.body, exclude_pk=event.pk)
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(f"{with_sql} SELECT status, error, attempt_id FROM judged", params)  # noqa: S608
         return cursor.fetchone()
 
 
@@ -88,47 +88,55 @@ def _unknown(parsed: ParsedEvent) -> JsonError:
 
 
 def _verdict_sql(parsed: ParsedEvent, body: str, exclude_pk: int | None = None) -> tuple[str, list]:
-    """SELECT status, error, attempt_id: one row, the verdict of the module docstring on the event of `parsed`
-    with this (stored) `body`; `exclude_pk` leaves the event itself out of the comparison."""
+    """A WITH clause whose last table, `judged`, is one row (status, error, attempt_id): the verdict of the module
+    docstring on the event of `parsed` with this (stored) `body`; `exclude_pk` leaves the event itself out.
+
+    Each look-up runs once (MATERIALIZED: inlined, PostgreSQL would plan and run them once per reference), and
+    the two questions about the call's other events are one scan: 2 when one has the same or a later
+    SequenceNumber, 1 when one has the same body."""
     qn = connection.ops.quote_name
-    events = qn(WebhookEvent._meta.db_table)
     named = parsed.request_id is not None
     request_match = "r.id = %s" if named else "r.provider_call_id = %s"
-    same_call = "e.provider = %s AND e.call_id = %s AND e.status IN (%s, %s, %s)"
-    same_call_params = [parsed.provider, parsed.call_id, *EFFECTIVE_STATUSES]
-    if exclude_pk is not None:
-        same_call += " AND e.id <> %s"
-        same_call_params.append(exclude_pk)
-    if parsed.sequence_number is None:
-        later, later_params = "FALSE", []
-    else:
-        later = f"EXISTS (SELECT 1 FROM {events} e WHERE {same_call} AND e.sequence_number >= %s)"  # noqa: S608
-        later_params = [*same_call_params, parsed.sequence_number]
-    unknown = "NOT f.has_request" + ("" if named else " AND f.attempt_id IS NULL")
+    exclude = "" if exclude_pk is None else "AND e.id <> %s"
+    unknown = "NOT facts.has_request" + ("" if named else " AND facts.attempt_id IS NULL")
     sql = f"""
-        SELECT
-            CASE v.verdict WHEN 'unknown' THEN %s WHEN 'progress' THEN %s ELSE %s END AS status,
-            CASE v.verdict WHEN 'unknown' THEN %s WHEN 'recorded' THEN %s WHEN 'later' THEN %s WHEN 'same' THEN %s
-                ELSE '' END AS error,
-            CASE WHEN v.verdict = 'recorded' THEN v.attempt_id END AS attempt_id
-        FROM (
-            SELECT f.attempt_id, CASE
+        WITH facts AS MATERIALIZED (
+            SELECT
+                (SELECT a.id FROM {qn(Attempt._meta.db_table)} a
+                 WHERE a.provider = %s AND a.provider_call_id = %s LIMIT 1) AS attempt_id,
+                EXISTS (SELECT 1 FROM {qn(RedialRequest._meta.db_table)} r WHERE {request_match}) AS has_request,
+                (SELECT MAX(CASE WHEN e.sequence_number >= %s THEN 2 WHEN e.body = %s THEN 1 ELSE 0 END)
+                 FROM {qn(WebhookEvent._meta.db_table)} e
+                 WHERE e.provider = %s AND e.call_id = %s AND e.status IN (%s, %s, %s) {exclude}) AS seen
+        ),
+        verdict AS MATERIALIZED (
+            SELECT facts.attempt_id, CASE
                 WHEN {unknown} THEN 'unknown'
-                WHEN f.attempt_id IS NOT NULL THEN 'recorded'
-                WHEN f.later THEN 'later'
-                WHEN f.same THEN 'same'
+                WHEN facts.attempt_id IS NOT NULL THEN 'recorded'
+                WHEN facts.seen = 2 THEN 'later'
+                WHEN facts.seen = 1 THEN 'same'
                 ELSE 'progress' END AS verdict
-            FROM (
-                SELECT
-                    (SELECT a.id FROM {qn(Attempt._meta.db_table)} a
-                     WHERE a.provider = %s AND a.provider_call_id = %s ORDER BY a.id LIMIT 1) AS attempt_id,
-                    EXISTS (SELECT 1 FROM {qn(RedialRequest._meta.db_table)} r WHERE {request_match}) AS has_request,
-                    {later} AS later,
-                    EXISTS (SELECT 1 FROM {events} e WHERE {same_call} AND e.body = %s) AS same
-            ) f
-        ) v
+            FROM facts
+        ),
+        judged AS (
+            SELECT
+                CASE verdict WHEN 'unknown' THEN %s WHEN 'progress' THEN %s ELSE %s END AS status,
+                CASE verdict WHEN 'unknown' THEN %s WHEN 'recorded' THEN %s WHEN 'later' THEN %s WHEN 'same' THEN %s
+                    ELSE '' END AS error,
+                CASE WHEN verdict = 'recorded' THEN attempt_id END AS attempt_id
+            FROM verdict
+        )
     """  # noqa: S608  (table names from the models; every value is a parameter)
     params = [
+        parsed.provider,
+        parsed.call_id,
+        parsed.request_id if named else parsed.call_id,
+        parsed.sequence_number,  # None: no event is "later", the body decides
+        body,
+        parsed.provider,
+        parsed.call_id,
+        *EFFECTIVE_STATUSES,
+        *([] if exclude_pk is None else [exclude_pk]),
         WebhookEvent.REJECTED,
         WebhookEvent.PROGRESS,
         WebhookEvent.DUPLICATE,
@@ -136,11 +144,5 @@ def _verdict_sql(parsed: ParsedEvent, body: str, exclude_pk: int | None = None) 
         ALREADY_RECORDED,
         LATER_SEQUENCE,
         SAME_CALLBACK,
-        parsed.provider,
-        parsed.call_id,
-        parsed.request_id if named else parsed.call_id,
-        *later_params,
-        *same_call_params,
-        body,
     ]
     return sql, params
