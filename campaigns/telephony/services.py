@@ -90,7 +90,10 @@ def _finish(
     elif attempt_id is not None:
         event.attempt_id = attempt_id
         fields.append("attempt")
-    event.save(update_fields=fields)
+    if event.pk is None:  # receive's event, written once with its result rather than inserted then updated
+        event.save(force_insert=True)
+    else:
+        event.save(update_fields=fields)
 
 
 # --- processing --------------------------------------------------------------------------------------------
@@ -157,18 +160,17 @@ def _find_request(parsed: ParsedEvent) -> RedialRequest | None:
 
 
 def receive(delivery: storage.Delivery, parsed: ParsedEvent) -> EventResult:
-    """`store_event` then `process_event`, in one transaction and so one commit: the raw event is written first
-    inside it (a progress event, with its verdict, in one statement: `progress.store`). Any fault rolls both back,
-    and the slow path runs: the event is stored on its own, then processed (and marked rejected or failed) as
-    process_event does. Either way the event is stored before the provider is answered; a crash before the
-    answer makes the provider deliver it again. Never raises."""
+    """Store the delivery raw and process it, in one transaction and so one commit: a progress event is stored with
+    its verdict in one statement (`progress.store`); a final one is processed, then written with its result in
+    the same transaction. Any fault rolls everything back, and the slow path runs: the event is stored on its own,
+    then processed (and marked rejected or failed) as process_event does. Either way the event is stored before
+    the provider is answered; a crash before the answer makes the provider deliver it again. Never raises."""
     try:
         if not parsed.is_final:
             event = progress.store(delivery, parsed)
             return _progress_result(event, parsed)
         with transaction.atomic():
-            event = storage.store_event(delivery, parsed)
-            return _process(event, parsed)
+            return _process(storage.build_event(delivery, parsed), parsed)
     except Exception:  # nothing of the first try remains; process_event records what went wrong
         return process_event(storage.store_event(delivery, parsed), parsed)
 
@@ -244,7 +246,8 @@ def _process(event: WebhookEvent, parsed: ParsedEvent) -> EventResult:
         outcome = outcome or fallback_outcome()
         status, note = WebhookEvent.UNMAPPED, _unmapped_message(key, outcome)
 
-    received_at = event.received_at
+    # An event not written yet (receive's) is received now; its received_at is set when _finish writes it.
+    received_at = event.received_at or timezone.now()
     duration = parsed.duration_seconds or 0
     ended_at = parsed.ended_at or (received_at if parsed.started_at is None else None)
     started_at = parsed.started_at or (ended_at - timedelta(seconds=duration))
