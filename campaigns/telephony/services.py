@@ -1,20 +1,23 @@
 """Process telephony callbacks (`storage` writes them raw and reads them back).
 
-Every authenticated delivery is first written raw, then processed (`receive`: one transaction, one commit;
-when processing fails, the raw event is written again on its own and marked, so a callback is never lost
-even then; `process_event` alone re-processes a stored one): the call is
-matched to its redial request or attempt, the raw status mapped to an outcome, and the attempt recorded
-through `campaigns.services.attempts.record_attempt`, which schedules the retry. The event ends as processed,
-duplicate, progress, unmapped, unmatched, rejected or failed, with the reason in `error`.
+Every authenticated delivery is written raw and processed in one commit (`receive`; when processing fails,
+the raw event is written again on its own and marked, so a callback is never lost even then; `process_event`
+alone re-processes a stored one). A progress callback (ringing and the like) is stored with its verdict in
+one statement (`campaigns.telephony.progress`). A final one: the call is matched to its redial request or
+attempt, the raw status mapped to an outcome, the attempt recorded through
+`campaigns.services.attempts.record_attempt`, which schedules the retry, and the event written with its
+result. The event ends as processed, duplicate, progress, unmapped, unmatched, rejected or failed, with the
+reason in `error`.
 
 At most one attempt per dial: a final result attaches to its redial request's dial, and a second result
 with another call id for a request that already has its attempt is stored as `unmatched` (for a
 supervisor to look at), never as a second attempt that could push the contact past its maximum.
 
-Idempotency: an attempt is unique on (provider, call id), and every event of a call takes the contact's row
-lock before it decides anything (progress events in `_process`, final ones in `record_attempt`; the order
-campaigns.services use: contact, then campaign, then redial requests), so retried, duplicated and reordered
-deliveries of a call serialize and create one attempt and one retry.
+Idempotency: an attempt is unique on (provider, call id), and every final event of a call takes the contact's
+row lock in `record_attempt` before it decides anything (the order campaigns.services use: contact, then
+campaign, then redial requests), so retried, duplicated and reordered deliveries of a call serialize and
+create one attempt and one retry. Progress events change nothing but their own row and take no lock: a
+partial unique index lets one copy of each (call, SequenceNumber) in as progress (see `progress`).
 
 Replays: a callback whose own time is older than `storage.REPLAY_WINDOW` is refused with 409 before anything is
 stored (a captured request replayed later). A repeat inside the window (the provider retrying because it
