@@ -106,6 +106,15 @@ class WebhookEvent(models.Model):
     class Meta:
         ordering = ["-received_at", "-id"]
         indexes = [models.Index(fields=["provider", "call_id"], name="event_provider_call")]
+        constraints = [
+            # A provider's retry of a progress callback repeats its SequenceNumber: at most one copy counts as
+            # progress, the others are stored as duplicates (campaigns.telephony.progress inserts ON CONFLICT).
+            models.UniqueConstraint(
+                fields=["provider", "call_id", "sequence_number"],
+                condition=models.Q(status="progress"),
+                name="event_one_progress_per_sequence",
+            )
+        ]
 
     def __str__(self):
         return f"{self.provider} {self.call_id} {self.raw_status} ({self.status})"

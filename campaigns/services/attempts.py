@@ -15,6 +15,7 @@ from campaigns.services.contacts import (
     lock_contact_for_scheduling,
 )
 from campaigns.services.retries import apply_plan, held_explanation, hold_for_fix, plan_schedule, set_decision
+from retryadmin.lib.rows import insert_values, mark_inserted
 from strategies.engine import (
     REASON_RETRY,
     AttemptRecord,
@@ -106,6 +107,9 @@ def record_attempt(
     With `one_per_request` (telephony results, the dialer-result deadline), a request that already has an
     attempt is one dial already answered: DialAlreadyAnswered is raised and nothing is written, so no
     number of results can push a contact past its maximum attempts.
+
+    Inside a caller's transaction it takes no savepoint: any other fault it raises leaves that transaction to
+    be rolled back (Django refuses further queries in it), so let it end the caller's atomic block.
     """
     provider = (provider or "").strip()
     provider_call_id = (provider_call_id or "").strip()
@@ -123,7 +127,11 @@ def record_attempt(
     if duration_seconds is None and ended_at is not None:
         duration_seconds = int((ended_at - started_at).total_seconds())
     now = now or timezone.now()
-    with transaction.atomic():
+    answered = None
+    # No savepoint of its own: in a caller's transaction (as every caller calls it) a savepoint costs two
+    # statements, and every caller lets a fault end its transaction. The one refusal a caller goes on after,
+    # DialAlreadyAnswered, is raised once the block has ended cleanly, having written nothing.
+    with transaction.atomic(savepoint=False):
         # One lock for the whole call: it also brings what schedule_retry needs (campaign, dial plan,
         # configuration token). A duplicate of this call waits here, then sees the first one below.
         locked_contact = lock_contact_for_scheduling(contact.pk)
@@ -133,63 +141,66 @@ def record_attempt(
         if provider_call_id and (provider, provider_call_id) in calls:
             return calls[(provider, provider_call_id)], False
         if one_per_request and redial_request is not None and redial_request.pk in by_request:
-            raise DialAlreadyAnswered(by_request[redial_request.pk])
-        attempt = Attempt(
-            contact=locked_contact,
-            campaign=campaign,
-            # The number dialled, for attempt rules per number (Attempt.save is bypassed by the INSERT below).
-            phone=locked_contact.phone,
-            number=max(numbers, default=0) + 1,
-            agent=agent,
-            started_at=started_at,
-            ended_at=ended_at,
-            duration_seconds=duration_seconds,
-            outcome=outcome,
-            call_result=call_result,
-            provider=provider,
-            provider_call_id=provider_call_id,
-            source=source,
-            redial_request=redial_request,
-        )
-        short_threshold = campaign.short_call_seconds
-        is_short = short_threshold and duration_seconds is not None and duration_seconds < short_threshold
-        wrap_up = locked_contact.status != Contact.DO_NOT_CALL and outcome.is_connected and not is_short
-        plan, held = None, ""
-        if locked_contact.status != Contact.DO_NOT_CALL and not wrap_up:
-            # Decided before the attempt is written, so its decision goes in with it (one INSERT).
-            # The new attempt as the database would give it back (in UTC), without reading it back.
-            record = AttemptRecord(
-                started_at.astimezone(UTC),
-                outcome.code,
-                call_result.code if call_result is not None else None,
-                duration_seconds,
+            answered = by_request[redial_request.pk]
+        else:
+            attempt = Attempt(
+                contact=locked_contact,
+                campaign=campaign,
+                # The number dialled, for attempt rules per number (Attempt.save is bypassed by the INSERT below).
+                phone=locked_contact.phone,
+                number=max(numbers, default=0) + 1,
+                agent=agent,
+                started_at=started_at,
+                ended_at=ended_at,
+                duration_seconds=duration_seconds,
+                outcome=outcome,
+                call_result=call_result,
+                provider=provider,
+                provider_call_id=provider_call_id,
+                source=source,
+                redial_request=redial_request,
             )
-            try:
-                plan = plan_schedule(attempt, locked_contact, [*history, record], now)
-            except DatabaseError:
-                raise
-            except Exception as exc:  # the campaign's data: the contact is held, never lost (hold_for_fix)
-                held = blocking.describe(exc)
-                set_decision(attempt, Decision(now, REASON_RETRY, ""), now, held_explanation(WRAP_UP_STEP, held))
-        if not _insert_attempt(attempt):
-            # The same call id recorded for another contact meanwhile (the unique constraint).
-            existing = _attempt_for_call(provider, provider_call_id)
-            if existing is not None:
-                return existing, False
-            raise IntegrityError(f"attempt {attempt.number} of contact {locked_contact.pk} could not be inserted")
-        # When this closes the contact's open request, it was the only one (one open request per contact).
-        none_open = redial_request is not None and _close_request_after_call(redial_request, attempt, now)
-        if wrap_up:
-            locked_contact.status = Contact.WRAP_UP
-            locked_contact.status_reason = ""
-            locked_contact.save(update_fields=["status", "status_reason", "updated_at"])
-            # Whatever was pending is superseded: ending wrap-up decides the next call.
-            cancel_open_requests(locked_contact, campaign.pk, "superseded: connected call in wrap-up", now)
-        elif plan is not None:
-            apply_plan(plan, locked_contact, now, none_open=none_open)
-        elif held:
-            hold_for_fix(None, locked_contact, held, now, where=WRAP_UP_STEP)
-        # else: do not call. The call is history; nothing may follow it and the do-not-call mark stays.
+            short_threshold = campaign.short_call_seconds
+            is_short = short_threshold and duration_seconds is not None and duration_seconds < short_threshold
+            wrap_up = locked_contact.status != Contact.DO_NOT_CALL and outcome.is_connected and not is_short
+            plan, held = None, ""
+            if locked_contact.status != Contact.DO_NOT_CALL and not wrap_up:
+                # Decided before the attempt is written, so its decision goes in with it (one INSERT).
+                # The new attempt as the database would give it back (in UTC), without reading it back.
+                record = AttemptRecord(
+                    started_at.astimezone(UTC),
+                    outcome.code,
+                    call_result.code if call_result is not None else None,
+                    duration_seconds,
+                )
+                try:
+                    plan = plan_schedule(attempt, locked_contact, [*history, record], now)
+                except DatabaseError:
+                    raise
+                except Exception as exc:  # the campaign's data: the contact is held, never lost (hold_for_fix)
+                    held = blocking.describe(exc)
+                    set_decision(attempt, Decision(now, REASON_RETRY, ""), now, held_explanation(WRAP_UP_STEP, held))
+            if not _insert_attempt(attempt):
+                # The same call id recorded for another contact meanwhile (the unique constraint).
+                existing = _attempt_for_call(provider, provider_call_id)
+                if existing is not None:
+                    return existing, False
+                raise IntegrityError(f"attempt {attempt.number} of contact {locked_contact.pk} could not be inserted")
+            # When this closes the contact's open request, it was the only one (one open request per contact).
+            none_open = redial_request is not None and _close_request_after_call(redial_request, attempt, now)
+            if wrap_up:
+                locked_contact.status = Contact.WRAP_UP
+                locked_contact.status_reason = ""
+                locked_contact.save(update_fields=["status", "status_reason", "updated_at"])
+                # Whatever was pending is superseded: ending wrap-up decides the next call.
+                cancel_open_requests(locked_contact, campaign.pk, "superseded: connected call in wrap-up", now)
+            elif plan is not None:
+                apply_plan(plan, locked_contact, now, none_open=none_open)
+            elif held:
+                hold_for_fix(None, locked_contact, held, now, where=WRAP_UP_STEP)
+            # else: do not call. The call is history; nothing may follow it and the do-not-call mark stays.
+    if answered is not None:
+        raise DialAlreadyAnswered(answered)
     attempt.contact = locked_contact
     return attempt, True
 
@@ -200,22 +211,18 @@ WRAP_UP_STEP = blocking.WRAP_UP
 def _insert_attempt(attempt: Attempt) -> bool:
     """INSERT ... ON CONFLICT DO NOTHING RETURNING id: False (nothing written, the transaction intact) when a
     unique constraint refuses the row. One statement where a savepoint would cost three."""
-    fields = [f for f in Attempt._meta.concrete_fields if not f.primary_key]
-    values = [f.get_db_prep_save(f.pre_save(attempt, add=True), connection) for f in fields]
-    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    values = insert_values(attempt, connection)
     table = connection.ops.quote_name(Attempt._meta.db_table)
-    placeholders = ", ".join(["%s"] * len(fields))
+    placeholders = ", ".join(["%s"] * len(values))
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {table} ({columns}) VALUES ({placeholders}) ON CONFLICT DO NOTHING RETURNING id",  # noqa: S608
-            values,
+            f"INSERT INTO {table} ({', '.join(values)}) VALUES ({placeholders}) ON CONFLICT DO NOTHING RETURNING id",  # noqa: S608
+            list(values.values()),
         )
         row = cursor.fetchone()
     if row is None:
         return False
-    attempt.pk = row[0]
-    attempt._state.adding = False
-    attempt._state.db = connection.alias
+    mark_inserted(attempt, row[0], connection)
     return True
 
 

@@ -355,3 +355,23 @@ def parse_sip(data: Mapping) -> ParsedEvent:
         event_at=ended_at,
         request_id=request_id,
     )
+
+
+# --- refusals of a well-formed callback that matches nothing ------------------------------------------------
+
+# The field that carries each provider's call id, as the provider spells it.
+CALL_ID_FIELDS = {TWILIO: "CallSid", OZONETEL: "monitorUCID", SIP: "call_id"}
+
+
+def unknown_call(parsed: ParsedEvent) -> JsonError:
+    """404 for a callback whose call id no redial request or attempt has."""
+    return JsonError(
+        404,
+        f"Unknown call {parsed.call_id!r}: no redial request or attempt has this call id.",
+        CALL_ID_FIELDS[parsed.provider],
+    )
+
+
+def unknown_request(parsed: ParsedEvent) -> JsonError:
+    """404 for a callback that names a redial request that does not exist."""
+    return JsonError(404, f"Unknown redial request {parsed.request_id}.", "request")

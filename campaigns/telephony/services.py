@@ -1,20 +1,23 @@
 """Process telephony callbacks (`storage` writes them raw and reads them back).
 
-Every authenticated delivery is first written raw, then processed (`receive`: one transaction, one commit;
-when processing fails, the raw event is written again on its own and marked, so a callback is never lost
-even then; `process_event` alone re-processes a stored one): the call is
-matched to its redial request or attempt, the raw status mapped to an outcome, and the attempt recorded
-through `campaigns.services.attempts.record_attempt`, which schedules the retry. The event ends as processed,
-duplicate, progress, unmapped, unmatched, rejected or failed, with the reason in `error`.
+Every authenticated delivery is written raw and processed in one commit (`receive`; when processing fails,
+the raw event is written again on its own and marked, so a callback is never lost even then; `process_event`
+alone re-processes a stored one). A progress callback (ringing and the like) is stored with its verdict in
+one statement (`campaigns.telephony.progress`). A final one: the call is matched to its redial request or
+attempt, the raw status mapped to an outcome, the attempt recorded through
+`campaigns.services.attempts.record_attempt`, which schedules the retry, and the event written with its
+result. The event ends as processed, duplicate, progress, unmapped, unmatched, rejected or failed, with the
+reason in `error`.
 
 At most one attempt per dial: a final result attaches to its redial request's dial, and a second result
 with another call id for a request that already has its attempt is stored as `unmatched` (for a
 supervisor to look at), never as a second attempt that could push the contact past its maximum.
 
-Idempotency: an attempt is unique on (provider, call id), and every event of a call takes the contact's row
-lock before it decides anything (progress events in `_process`, final ones in `record_attempt`; the order
-campaigns.services use: contact, then campaign, then redial requests), so retried, duplicated and reordered
-deliveries of a call serialize and create one attempt and one retry.
+Idempotency: an attempt is unique on (provider, call id), and every final event of a call takes the contact's
+row lock in `record_attempt` before it decides anything (the order campaigns.services use: contact, then
+campaign, then redial requests), so retried, duplicated and reordered deliveries of a call serialize and
+create one attempt and one retry. Progress events change nothing but their own row and take no lock: a
+partial unique index lets one copy of each (call, SequenceNumber) in as progress (see `progress`).
 
 Replays: a callback whose own time is older than `storage.REPLAY_WINDOW` is refused with 409 before anything is
 stored (a captured request replayed later). A repeat inside the window (the provider retrying because it
@@ -29,14 +32,14 @@ from datetime import timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count, Q, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from campaigns.models import Attempt, Contact, RedialRequest, WebhookEvent
 from campaigns.services import attempts as attempt_services
 from campaigns.services import retries as retry_services
 from campaigns.services import scheduling
-from campaigns.telephony import parsing, storage
+from campaigns.telephony import parsing, progress, storage
 from campaigns.telephony.parsing import ParsedEvent
 from retryadmin.lib.jsonapi import JsonError
 from strategies.models import Outcome, ProviderMapping
@@ -44,9 +47,6 @@ from strategies.services import fallback_outcome, resolve_outcome
 
 logger = logging.getLogger(__name__)
 
-CALL_ID_FIELDS = {parsing.TWILIO: "CallSid", parsing.OZONETEL: "monitorUCID", parsing.SIP: "call_id"}
-# Statuses of events that took effect: later copies of the same call are compared with these.
-EFFECTIVE_STATUSES = (WebhookEvent.PROGRESS, WebhookEvent.PROCESSED, WebhookEvent.UNMAPPED)
 ERROR_MAX = 2000
 
 
@@ -77,7 +77,9 @@ def reject_event(event: WebhookEvent, error: JsonError) -> EventResult:
     return EventResult(event, error.status, error.message, error.field)
 
 
-def _finish(event: WebhookEvent, status: str, *, error: str = "", outcome=None, attempt=None) -> None:
+def _finish(
+    event: WebhookEvent, status: str, *, error: str = "", outcome=None, attempt=None, attempt_id: int | None = None
+) -> None:
     event.status = status
     event.error = error[:ERROR_MAX]
     event.processed_at = timezone.now()
@@ -88,7 +90,13 @@ def _finish(event: WebhookEvent, status: str, *, error: str = "", outcome=None, 
     if attempt is not None:
         event.attempt = attempt
         fields.append("attempt")
-    event.save(update_fields=fields)
+    elif attempt_id is not None:
+        event.attempt_id = attempt_id
+        fields.append("attempt")
+    if event.pk is None:  # receive's event, written once with its result rather than inserted then updated
+        event.save(force_insert=True)
+    else:
+        event.save(update_fields=fields)
 
 
 # --- processing --------------------------------------------------------------------------------------------
@@ -139,32 +147,33 @@ def _existing_attempt(provider: str, call_id: str) -> Attempt | None:
 
 
 def _find_request(parsed: ParsedEvent) -> RedialRequest | None:
-    """The redial request the call came from: the one the callback names, else the one the dialer reported
-    this call id for. Returns None when neither exists; raises 404 when a named request does not exist."""
-    requests = RedialRequest.objects.all()
-    if parsed.is_final:
-        # record_attempt is given both; read in this query rather than one lazy query each, with the
-        # configuration token the provider mappings are cached under.
-        requests = requests.select_related("campaign", "contact").annotate(
-            config_token=scheduling.config_token_subquery()
-        )
+    """The redial request a final event's call came from: the one the callback names, else the one the dialer
+    reported this call id for. Returns None when neither exists; raises 404 when a named request does not exist."""
+    # record_attempt is given both; read in this query rather than one lazy query each, with the
+    # configuration token the provider mappings are cached under.
+    requests = RedialRequest.objects.select_related("campaign", "contact").annotate(
+        config_token=scheduling.config_token_subquery()
+    )
     if parsed.request_id is not None:
         request = requests.filter(pk=parsed.request_id).first()
         if request is None:
-            raise JsonError(404, f"Unknown redial request {parsed.request_id}.", "request")
+            raise parsing.unknown_request(parsed)
         return request
     return requests.filter(provider_call_id=parsed.call_id).order_by("-id").first()
 
 
 def receive(delivery: storage.Delivery, parsed: ParsedEvent) -> EventResult:
-    """`store_event` then `process_event`, in one transaction and so one commit: the raw event is written first
-    inside it. Any fault rolls both back, and the slow path runs: the event is stored on its own, then processed
-    (and marked rejected or failed) as process_event does. Either way the event is stored before the provider
-    is answered; a crash before the answer makes the provider deliver it again. Never raises."""
+    """Store the delivery raw and process it, in one transaction and so one commit: a progress event is stored with
+    its verdict in one statement (`progress.store`); a final one is processed, then written with its result in
+    the same transaction. Any fault rolls everything back, and the slow path runs: the event is stored on its own,
+    then processed (and marked rejected or failed) as process_event does. Either way the event is stored before
+    the provider is answered; a crash before the answer makes the provider deliver it again. Never raises."""
     try:
+        if not parsed.is_final:
+            event = progress.store(delivery, parsed)
+            return _progress_result(event, parsed)
         with transaction.atomic():
-            event = storage.store_event(delivery, parsed)
-            return _process(event, parsed)
+            return _process(storage.build_event(delivery, parsed), parsed)
     except Exception:  # nothing of the first try remains; process_event records what went wrong
         return process_event(storage.store_event(delivery, parsed), parsed)
 
@@ -202,48 +211,35 @@ def process_event(event: WebhookEvent, parsed: ParsedEvent | None = None) -> Eve
         return EventResult(event, 500, message, "")
 
 
+def _progress_result(event: WebhookEvent, parsed: ParsedEvent) -> EventResult:
+    refused = progress.refusal(event, parsed)
+    if refused is not None:
+        return EventResult(event, refused.status, refused.message, refused.field)
+    return EventResult(event, 200)
+
+
 def _process(event: WebhookEvent, parsed: ParsedEvent) -> EventResult:
+    if not parsed.is_final:
+        status, error, attempt_id = progress.judge(event, parsed)
+        _finish(event, status, error=error, attempt_id=attempt_id)
+        return _progress_result(event, parsed)
+
     request = _find_request(parsed)
     if request is None:
         attempt = _existing_attempt(parsed.provider, parsed.call_id)
         if attempt is None:
-            field = CALL_ID_FIELDS[parsed.provider]
-            raise JsonError(
-                404, f"Unknown call {parsed.call_id!r}: no redial request or attempt has this call id.", field
-            )
-        _finish(event, WebhookEvent.DUPLICATE, error="The call is already recorded.", attempt=attempt)
+            raise parsing.unknown_call(parsed)
+        _finish(event, WebhookEvent.DUPLICATE, error=progress.ALREADY_RECORDED, attempt=attempt)
         return EventResult(event, 200)
 
-    if not parsed.is_final:
-        # Every event of this contact waits here for the one before it (see the module docstring).
-        Contact.objects.select_for_update().filter(pk=request.contact_id).first()
-
-    if not parsed.is_final or request.status not in RedialRequest.OPEN_STATUSES:
+    if request.status not in RedialRequest.OPEN_STATUSES:
         # A retried delivery is answered without mapping or locking. A final event whose request is still
         # open is not one (its first delivery closes the request): record_attempt answers the rare duplicate
         # still in flight under the contact's lock, from the history it reads anyway.
         attempt = _existing_attempt(parsed.provider, parsed.call_id)
         if attempt is not None:
-            _finish(event, WebhookEvent.DUPLICATE, error="The call is already recorded.", attempt=attempt)
+            _finish(event, WebhookEvent.DUPLICATE, error=progress.ALREADY_RECORDED, attempt=attempt)
             return EventResult(event, 200)
-
-    if not parsed.is_final:
-        # Both questions in one query: is an event with a later SequenceNumber in, or the same callback?
-        counts = {"same": Count("pk", filter=Q(body=event.body))}
-        if parsed.sequence_number is not None:
-            counts["later"] = Count("pk", filter=Q(sequence_number__gte=parsed.sequence_number))
-        found = (
-            WebhookEvent.objects.filter(provider=parsed.provider, call_id=parsed.call_id, status__in=EFFECTIVE_STATUSES)
-            .exclude(pk=event.pk)
-            .aggregate(**counts)
-        )
-        if found.get("later"):
-            _finish(event, WebhookEvent.DUPLICATE, error="An event with a later SequenceNumber is already in.")
-        elif found["same"]:
-            _finish(event, WebhookEvent.DUPLICATE, error="The same callback was already received.")
-        else:
-            _finish(event, WebhookEvent.PROGRESS)
-        return EventResult(event, 200)
 
     token = getattr(request, "config_token", None)
     outcome, key = resolve(parsed, token)
@@ -253,7 +249,8 @@ def _process(event: WebhookEvent, parsed: ParsedEvent) -> EventResult:
         outcome = outcome or fallback_outcome()
         status, note = WebhookEvent.UNMAPPED, _unmapped_message(key, outcome)
 
-    received_at = event.received_at
+    # An event not written yet (receive's) is received now; its received_at is set when _finish writes it.
+    received_at = event.received_at or timezone.now()
     duration = parsed.duration_seconds or 0
     ended_at = parsed.ended_at or (received_at if parsed.started_at is None else None)
     started_at = parsed.started_at or (ended_at - timedelta(seconds=duration))
@@ -267,7 +264,7 @@ def _process(event: WebhookEvent, parsed: ParsedEvent) -> EventResult:
         _finish(event, WebhookEvent.UNMATCHED, error=message, outcome=outcome)
         return EventResult(event, 200)
     if not created:
-        _finish(event, WebhookEvent.DUPLICATE, error="The call is already recorded.", attempt=attempt)
+        _finish(event, WebhookEvent.DUPLICATE, error=progress.ALREADY_RECORDED, attempt=attempt)
         return EventResult(event, 200)
     _finish(event, status, error=note, outcome=outcome, attempt=attempt)
     return EventResult(event, 200)

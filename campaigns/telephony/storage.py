@@ -62,8 +62,15 @@ def _clean(text: str, limit: int) -> str:
 
 def store_event(delivery: Delivery, parsed: ParsedEvent | None = None) -> WebhookEvent:
     """Write the delivery raw, committed at once (outside any transaction of the caller's view)."""
+    event = build_event(delivery, parsed)
+    event.save(force_insert=True)
+    return event
+
+
+def build_event(delivery: Delivery, parsed: ParsedEvent | None = None) -> WebhookEvent:
+    """The delivery as an unsaved event (status received), its text made storable."""
     headers = {_clean(name, 100): _clean(value, 1000) for name, value in delivery.headers.items()}
-    return WebhookEvent.objects.create(
+    return WebhookEvent(
         provider=delivery.provider,
         call_id=parsed.call_id if parsed else "",
         sequence_number=parsed.sequence_number if parsed else None,

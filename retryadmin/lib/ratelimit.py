@@ -12,9 +12,15 @@ import math
 import time
 from dataclasses import dataclass
 
-from django.core.cache import cache
+import redis
+from django.core.cache import cache, caches
+from django.core.cache.backends.redis import RedisCache
 
 logger = logging.getLogger(__name__)
+
+# One redis client per Redis location and process: building one (as Django's cache does on every call)
+# costs more than the round trip it makes.
+_redis_clients: dict[str, redis.Redis] = {}
 
 
 @dataclass(frozen=True)
@@ -41,15 +47,38 @@ def hit(scope: str, key: str, *, limit: int, window_seconds: int = 60, now: floa
     digest = hashlib.sha256(key.encode("utf-8", "replace")).hexdigest()[:32]
     cache_key = f"ratelimit:{scope}:{digest}:{window}"
     try:
-        if cache.add(cache_key, 1, timeout=window_seconds + 1):
-            count = 1
-        else:
-            try:
-                count = cache.incr(cache_key)
-            except ValueError:  # expired between add and incr: this hit opens a fresh window
-                cache.set(cache_key, 1, timeout=window_seconds + 1)
-                count = 1
+        count = _count(cache_key, window_seconds + 1)
     except Exception:
         logger.exception("rate limiter cache unavailable; letting the request through")
         return Verdict(True, 0, limit, retry_after)
     return Verdict(count <= limit, count, limit, retry_after)
+
+
+def _count(cache_key: str, timeout: int) -> int:
+    """Add one to the counter `cache_key` (created with `timeout` seconds to live) and return its count."""
+    backend = caches["default"]
+    if isinstance(backend, RedisCache):
+        return _count_in_redis(backend, cache_key, timeout)
+    if cache.add(cache_key, 1, timeout=timeout):
+        return 1
+    try:
+        return cache.incr(cache_key)
+    except ValueError:  # expired between add and incr: this hit opens a fresh window
+        cache.set(cache_key, 1, timeout=timeout)
+        return 1
+
+
+def _count_in_redis(backend: RedisCache, cache_key: str, timeout: int) -> int:
+    """One round trip where the cache API makes three (add, then exists and incr): SET NX with the expiry,
+    then INCR, pipelined. The key is the one the cache API would use; Django stores integers as plain
+    Redis integers, so both read the same counter."""
+    # The first server takes the writes, as in Django's RedisCacheClient (our settings give no OPTIONS).
+    location = backend._servers[0]
+    client = _redis_clients.get(location)
+    if client is None:
+        client = _redis_clients[location] = redis.Redis.from_url(location)
+    redis_key = backend.make_and_validate_key(cache_key)
+    pipeline = client.pipeline(transaction=False)
+    pipeline.set(redis_key, 0, ex=timeout, nx=True)
+    pipeline.incr(redis_key)
+    return pipeline.execute()[1]

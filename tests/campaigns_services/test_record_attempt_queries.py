@@ -2,9 +2,9 @@
 
 Before (813e4ed): 13 statements in a caller's transaction (its SAVEPOINT/RELEASE included): contact lock,
 call-id look-up, history, SAVEPOINT, INSERT, RELEASE, request done, decision UPDATE, cancel UPDATE, request
-INSERT, contact UPDATE. Now 8: contact lock, history (which also answers the call-id and one-per-dial
+INSERT, contact UPDATE. Then 8: SAVEPOINT, contact lock, history (which also answers the call-id and one-per-dial
 questions), one INSERT ... ON CONFLICT DO NOTHING carrying the decision, request done, request INSERT, contact
-UPDATE."""
+UPDATE, RELEASE. Now 6: the same without the savepoint (record_attempt takes none in a caller's transaction)."""
 
 from datetime import timedelta
 
@@ -60,4 +60,18 @@ def test_a_no_answer_is_recorded_and_scheduled_in_a_handful_of_statements(dialin
         attempt, created = _record(campaign, contact, second, outcome, "CA-second")
     assert created and attempt.next_attempt_at is not None
     statements = [q["sql"].split()[0].upper() for q in queries.captured_queries]
-    assert len(statements) <= 8, "\n".join(q["sql"][:160] for q in queries.captured_queries)
+    assert len(statements) <= 6, "\n".join(q["sql"][:160] for q in queries.captured_queries)
+
+
+def test_a_second_result_for_one_dial_is_refused_and_the_callers_transaction_goes_on(dialing_contact):
+    from django.db import transaction
+
+    campaign, contact, request, outcome = dialing_contact
+    with transaction.atomic():
+        first, created = _record(campaign, contact, request, outcome, "CA-first")
+        with pytest.raises(attempts.DialAlreadyAnswered) as refused:
+            _record(campaign, contact, request, outcome, "CA-second")
+        assert refused.value.attempt_id == first.pk
+        # No savepoint was taken, and none was needed: the refusal wrote nothing and left the transaction usable.
+        assert Contact.objects.get(pk=contact.pk).status == Contact.SCHEDULED
+    assert created and list(contact.attempts.values_list("provider_call_id", flat=True)) == ["CA-first"]
