@@ -24,7 +24,7 @@ def relabel_repeated_progress(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("campaigns", "0014_provider_mappings_bump_config_token"),
+        ("campaigns", "0015_redial_scheduled_campaign_due"),
         ("strategies", "0005_outcome_no_dialer_result"),
     ]
 
