@@ -105,6 +105,10 @@ def _require_marked_services(request):
 
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args):
+    # Session fixtures (the browser) start before the autouse check above: without this the tests would
+    # error on the launch instead of skipping with the reason.
+    if not shutil.which(CHROMIUM_PATH):
+        _skip_or_fail(f"needs Debian's Chromium at {CHROMIUM_PATH}: apt-get install -y chromium")
     return {
         **browser_type_launch_args,
         "executable_path": CHROMIUM_PATH,
