@@ -9,10 +9,12 @@ from __future__ import annotations
 import hashlib
 import logging
 import math
+import re
 import time
 from dataclasses import dataclass
 
 import redis
+from django.conf import settings
 from django.core.cache import cache, caches
 from django.core.cache.backends.redis import RedisCache
 
@@ -68,12 +70,18 @@ def _count(cache_key: str, timeout: int) -> int:
         return 1
 
 
+def _first_server(location) -> str:
+    """The server that takes the writes, as in Django's RedisCacheClient: the first of LOCATION (a list, or
+    a string separated by ';' or ','). Our settings give the cache no OPTIONS, so a plain client matches."""
+    servers = location if isinstance(location, list | tuple) else re.split("[;,]", location)
+    return servers[0].strip()
+
+
 def _count_in_redis(backend: RedisCache, cache_key: str, timeout: int) -> int:
     """One round trip where the cache API makes three (add, then exists and incr): SET NX with the expiry,
     then INCR, pipelined. The key is the one the cache API would use; Django stores integers as plain
     Redis integers, so both read the same counter."""
-    # The first server takes the writes, as in Django's RedisCacheClient (our settings give no OPTIONS).
-    location = backend._servers[0]
+    location = _first_server(settings.CACHES["default"]["LOCATION"])
     client = _redis_clients.get(location)
     if client is None:
         client = _redis_clients[location] = redis.Redis.from_url(location)
