@@ -80,9 +80,10 @@ class ClaimResult:
 
 
 # Table names come from the models, never from input; values are bound parameters.
-# Per active campaign, its earliest due rows from the (campaign, status, due_at) index, then the earliest of
-# those: each campaign costs one short index range scan whatever the backlog, so the plan cannot flip to a
-# hash join and sort of every due row as the batch grows. `skip` holds campaigns whose dispatch is blocked.
+# Per active campaign, its earliest due rows from the scheduled-only (campaign, due_at) index, then the
+# earliest of those: each campaign costs one short index range scan whatever the backlog (rows claimed by
+# earlier batches have left the index), so the plan cannot flip to a hash join and sort of every due row.
+# `skip` holds campaigns whose dispatch is blocked.
 # What the re-check reads of each claimed row's contact (status, zone, recent attempts, rule 8) comes back
 # with the claim: one statement per batch.
 _PG_CLAIM = f"""
