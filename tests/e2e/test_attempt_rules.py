@@ -13,8 +13,8 @@ from playwright.sync_api import expect
 from campaigns.models import AttemptRule, AttemptRuleChange, BusinessHourWindow, Campaign, Contact, DialPlan
 from campaigns.services.attempts import record_attempt
 from campaigns.services.retries import schedule_retry
-from retryadmin.lib.personas import SUPERVISOR
 from strategies.models import CallResult, Outcome, Strategy, StrategyRule
+from tests.e2e.helpers import log_in, supervisor
 
 SCREENS = Path("/tmp/screens")
 REG_F = "US Regulation F: no call within 7 days after a conversation"
@@ -22,9 +22,7 @@ REG_F = "US Regulation F: no call within 7 days after a conversation"
 
 @pytest.fixture
 def supervisor_user(db):
-    user = User.objects.create_user(username="sam", password="sam-test-2026", first_name="Sam", is_staff=True)
-    user.groups.add(Group.objects.get(name=SUPERVISOR))
-    return user
+    return supervisor()
 
 
 @pytest.fixture
@@ -38,13 +36,6 @@ def campaign(db):
         BusinessHourWindow(campaign=campaign, weekday=day, start_minute=0, end_minute=1440) for day in range(7)
     )
     return campaign
-
-
-def log_in(page, live_server):
-    page.goto(f"{live_server.url}/login/")
-    page.fill("#id_username", "sam")
-    page.fill("#id_password", "sam-test-2026")
-    page.get_by_role("button", name=re.compile("log in", re.I)).click()
 
 
 @pytest.mark.browser

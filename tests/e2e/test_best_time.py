@@ -1,20 +1,18 @@
 """A supervisor sees, in a real browser, the campaign's connect-rate heatmap and a retry that best time
 to call moved to a better hour, with its explanation on the contact's timeline."""
 
-import re
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from django.contrib.auth.models import Group, User
 from django.utils import timezone
 from playwright.sync_api import expect
 
 from campaigns.models import BusinessHourWindow, Campaign, ConnectRateTable, Contact, DialPlan, RedialRequest
 from campaigns.services.attempts import record_attempt
-from retryadmin.lib.personas import SUPERVISOR
 from strategies import best_time
 from strategies.models import Outcome, Strategy, StrategyRule
+from tests.e2e.helpers import log_in, supervisor
 
 SCREENS = Path("/tmp/screens")
 DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -22,9 +20,7 @@ DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 @pytest.fixture
 def supervisor_user(db):
-    user = User.objects.create_user(username="sam", password="sam-test-2026", first_name="Sam", is_staff=True)
-    user.groups.add(Group.objects.get(name=SUPERVISOR))
-    return user
+    return supervisor()
 
 
 @pytest.fixture
@@ -49,13 +45,6 @@ def campaign(db):
         BusinessHourWindow(campaign=campaign, weekday=day, start_minute=0, end_minute=1440) for day in range(7)
     )
     return campaign
-
-
-def log_in(page, live_server):
-    page.goto(f"{live_server.url}/login/")
-    page.fill("#id_username", "sam")
-    page.fill("#id_password", "sam-test-2026")
-    page.get_by_role("button", name=re.compile("log in", re.I)).click()
 
 
 @pytest.mark.browser
