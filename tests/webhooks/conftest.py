@@ -7,6 +7,7 @@ import pytest
 from django.utils import timezone
 
 from campaigns.models import Contact, RedialRequest
+from retryadmin.lib import ratelimit
 from strategies.models import Strategy
 from tests.factories import CampaignFactory, ContactFactory, DialPlanFactory, RedialRequestFactory, StrategyFactory
 
@@ -14,7 +15,7 @@ from .helpers import OZONETEL_ACCOUNT, OZONETEL_SECRET, RETRY_MINUTES, SIP_SECRE
 
 
 @pytest.fixture(autouse=True)
-def webhook_settings(settings):
+def webhook_settings(settings, monkeypatch):
     settings.TWILIO_AUTH_TOKEN = TWILIO_TOKEN
     settings.OZONETEL_WEBHOOK_SECRETS = {OZONETEL_ACCOUNT: OZONETEL_SECRET, "acct2": "another"}
     settings.SIP_WEBHOOK_SECRET = SIP_SECRET
@@ -24,6 +25,8 @@ def webhook_settings(settings):
     from django.core.cache import cache
 
     cache.clear()
+    # Mid-window: a test that sends a limit's worth of requests must not see the minute's count reset halfway.
+    monkeypatch.setattr(ratelimit, "clock", lambda: 1_800_000_030.0)
     return settings
 
 
