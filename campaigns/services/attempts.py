@@ -96,6 +96,7 @@ def record_attempt(
     call_result: CallResult | None = None,
     now: datetime | None = None,
     one_per_request: bool = False,
+    contact_locked: bool = False,
 ) -> tuple[Attempt, bool]:
     """Record one finished call and schedule what follows it; returns (attempt, created).
 
@@ -107,6 +108,9 @@ def record_attempt(
     With `one_per_request` (telephony results, the dialer-result deadline), a request that already has an
     attempt is one dial already answered: DialAlreadyAnswered is raised and nothing is written, so no
     number of results can push a contact past its maximum attempts.
+
+    With `contact_locked`, the caller has locked `contact` in its transaction, read as
+    lock_contact_for_scheduling reads it (the webhooks read it with the redial request), and it is not read again.
 
     Inside a caller's transaction it takes no savepoint: any other fault it raises leaves that transaction to
     be rolled back (Django refuses further queries in it), so let it end the caller's atomic block.
@@ -134,7 +138,7 @@ def record_attempt(
     with transaction.atomic(savepoint=False):
         # One lock for the whole call: it also brings what schedule_retry needs (campaign, dial plan,
         # configuration token). A duplicate of this call waits here, then sees the first one below.
-        locked_contact = lock_contact_for_scheduling(contact.pk)
+        locked_contact = contact if contact_locked else lock_contact_for_scheduling(contact.pk)
         # The contact's history replaces a MAX(number) query and the look-ups of this call id and of an
         # attempt of this request: the engine needs it anyway.
         history, numbers, calls, by_request = _attempt_history(locked_contact, campaign)

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connections, router, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
@@ -39,9 +39,11 @@ from campaigns.models import Attempt, Contact, RedialRequest, WebhookEvent
 from campaigns.services import attempts as attempt_services
 from campaigns.services import retries as retry_services
 from campaigns.services import scheduling
+from campaigns.services.contacts import lock_clause, read_scheduling_row, scheduling_select
 from campaigns.telephony import parsing, progress, storage
 from campaigns.telephony.parsing import ParsedEvent
 from retryadmin.lib.jsonapi import JsonError
+from retryadmin.lib.rows import instance_from_row
 from strategies.models import Outcome, ProviderMapping
 from strategies.services import fallback_outcome, resolve_outcome
 
@@ -148,18 +150,32 @@ def _existing_attempt(provider: str, call_id: str) -> Attempt | None:
 
 def _find_request(parsed: ParsedEvent) -> RedialRequest | None:
     """The redial request a final event's call came from: the one the callback names, else the one the dialer
-    reported this call id for. Returns None when neither exists; raises 404 when a named request does not exist."""
-    # record_attempt is given both; read in this query rather than one lazy query each, with the
-    # configuration token the provider mappings are cached under.
-    requests = RedialRequest.objects.select_related("campaign", "contact").annotate(
-        config_token=scheduling.config_token_subquery()
-    )
+    reported this call id for. Returns None when neither exists; raises 404 when a named request does not exist.
+
+    Runs inside the caller's transaction: the request's contact comes locked and read as
+    lock_contact_for_scheduling reads it (record_attempt would take that lock first anyway), the request's
+    campaign is the contact's, and its `config_token` is the configuration token the provider mappings are
+    cached under. One statement where a lookup, a lock and lazy reads would make several."""
+    connection = connections[router.db_for_write(RedialRequest)]
     if parsed.request_id is not None:
-        request = requests.filter(pk=parsed.request_id).first()
-        if request is None:
+        where, params = "WHERE r.id = %(request)s", {"request": parsed.request_id}
+    else:
+        where, params = "WHERE r.provider_call_id = %(call)s ORDER BY r.id DESC LIMIT 1", {"call": parsed.call_id}
+    sql = scheduling_select(connection, (RedialRequest, "r")) + where + lock_clause(connection)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, {**params, "today": timezone.localdate()})
+        row = cursor.fetchone()
+    if row is None:
+        if parsed.request_id is not None:
             raise parsing.unknown_request(parsed)
-        return request
-    return requests.filter(provider_call_id=parsed.call_id).order_by("-id").first()
+        return None
+    request, start = instance_from_row(RedialRequest, row, 0, connection)
+    contact = read_scheduling_row(row, start, connection)
+    request.contact = contact
+    request.config_token = contact.scheduling_config_token
+    if request.campaign_id == contact.campaign_id:
+        request.campaign = contact.campaign
+    return request
 
 
 def receive(delivery: storage.Delivery, parsed: ParsedEvent) -> EventResult:
@@ -283,6 +299,7 @@ def _record(request, parsed, outcome, started_at, ended_at, duration):
         source=attempt_services.attempt_source_for(request),
         redial_request=request,
         one_per_request=True,
+        contact_locked=True,
     )
 
 

@@ -12,13 +12,14 @@ from tests.webhooks.helpers import TWILIO_TOKEN, call_sid, post_twilio, twilio_p
 
 pytestmark = pytest.mark.django_db
 
-# SAVEPOINT; the request with its campaign, contact and the configuration token (the mappings are cached
-# under it); record_attempt (no savepoint of its own): lock, history (which answers the call id and
-# one-attempt-per-dial questions), INSERT the attempt with its decision, close the dialed request, INSERT the
-# next request, contact; INSERT the event with its result; RELEASE. In production the SAVEPOINT/RELEASE are
-# the request's BEGIN/COMMIT. (20 before the dispatch/webhook work of issues 14-15, 13 before the event was
-# written once with its result and record_attempt's savepoint went.)
-FINAL_CALLBACK_QUERIES = 10
+# SAVEPOINT; the request with its contact locked, the contact's campaign and dial plan, the configuration
+# token (the mappings are cached under it) and the do-not-call check; record_attempt (no savepoint of its
+# own, no lock of its own): history (which answers the call id and one-attempt-per-dial questions), INSERT the
+# attempt with its decision, close the dialed request, INSERT the next request, contact; INSERT the event
+# with its result; RELEASE. In production the SAVEPOINT/RELEASE are the request's BEGIN/COMMIT. (20 before
+# the dispatch/webhook work of issues 14-15, 13 before the event was written once with its result and
+# record_attempt's savepoint went, 10 before the request's query took the contact's lock.)
+FINAL_CALLBACK_QUERIES = 9
 # SAVEPOINT; the request; the call id look-up; INSERT the event as a duplicate; RELEASE. (6 before.)
 DUPLICATE_CALLBACK_QUERIES = 5
 # One INSERT ... SELECT ... ON CONFLICT DO NOTHING that stores the event with its verdict, in autocommit
