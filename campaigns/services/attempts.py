@@ -15,7 +15,7 @@ from campaigns.services.contacts import (
     lock_contact_for_scheduling,
 )
 from campaigns.services.retries import apply_plan, held_explanation, hold_for_fix, plan_schedule, set_decision
-from retryadmin.lib.rows import insert_values, mark_inserted
+from retryadmin.lib.rows import column_list, insert_values, instance_from_row, mark_inserted
 from strategies.engine import (
     REASON_RETRY,
     AttemptRecord,
@@ -230,27 +230,36 @@ def _insert_attempt(attempt: Attempt) -> bool:
     return True
 
 
+# One hand-written SELECT per vendor: it runs for every call result, and Django's compiler takes longer to
+# build it than the database takes to answer it.
+_history_sql: dict[str, str] = {}
+
+
 def _attempt_history(
     contact: Contact, campaign: Campaign
 ) -> tuple[list[AttemptRecord], list[int], dict[tuple[str, str], Attempt], dict[int, int]]:
     """The contact's attempts in the campaign as engine records, oldest first; their numbers; the attempts by
     (provider, call id); and their ids by redial request. One query: a contact has a handful of attempts."""
-    rows = (
-        Attempt.objects.filter(contact=contact, campaign=campaign)
-        .select_related("outcome", "call_result")
-        .order_by("number")
-    )
+    if connection.vendor not in _history_sql:
+        quote = connection.ops.quote_name
+        attempts, outcomes, results = (quote(m._meta.db_table) for m in (Attempt, Outcome, CallResult))
+        _history_sql[connection.vendor] = f"""
+SELECT {column_list(Attempt, "a", connection)}, o.code, cr.code
+FROM {attempts} a
+JOIN {outcomes} o ON o.id = a.outcome_id
+LEFT JOIN {results} cr ON cr.id = a.call_result_id
+WHERE a.contact_id = %(contact)s AND a.campaign_id = %(campaign)s
+ORDER BY a.number
+"""  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(_history_sql[connection.vendor], {"contact": contact.pk, "campaign": campaign.pk})
+        rows = cursor.fetchall()
     history, numbers, calls, by_request = [], [], {}, {}
-    for attempt in rows:
+    for row in rows:
+        attempt, end = instance_from_row(Attempt, row, 0, connection)
+        outcome_code, result_code = row[end], row[end + 1]
         numbers.append(attempt.number)
-        history.append(
-            AttemptRecord(
-                attempt.started_at,
-                attempt.outcome.code,
-                attempt.call_result.code if attempt.call_result is not None else None,
-                attempt.duration_seconds,
-            )
-        )
+        history.append(AttemptRecord(attempt.started_at, outcome_code, result_code, attempt.duration_seconds))
         if attempt.provider_call_id:
             calls[(attempt.provider, attempt.provider_call_id)] = attempt
         if attempt.redial_request_id is not None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import weakref
 
-from django.db import models
+from django.db import connections, models
 
 
 def insert_values(instance: models.Model, connection) -> dict[str, object]:
@@ -43,7 +43,8 @@ def _reader(model: type[models.Model], connection) -> tuple[list[str], list, int
     """(attnames, [(column, converters)] per concrete field, index of the primary key). The converters are the
     ones Django's compiler would apply to the column (the backend's, then the field's own from_db_value): JSON
     text to objects, SQLite's integers to booleans, and so on."""
-    per_model = _readers.setdefault(connection, {})
+    # The thread's own wrapper: `django.db.connection` is a proxy to it, and cannot be a dictionary key.
+    per_model = _readers.setdefault(connections[connection.alias], {})
     if model not in per_model:
         fields = model._meta.concrete_fields
         columns = []
