@@ -234,9 +234,9 @@ def _claim_batches(claim, now, batch_size, max_batches, cache, skip, passed, pub
             skip |= set(verdicts.blocked)
             passed |= verdicts.passed
             ready, dial = [], []
+            auto_dial = {c: cache.get(c)[0].dialing_mode == Campaign.AUTO_DIAL for c in verdicts.passed}
             for row in verdicts.ok:
-                campaign, _ = cache.get(row.campaign_id)
-                (dial if campaign.dialing_mode == Campaign.AUTO_DIAL else ready).append(row)
+                (dial if auto_dial[row.campaign_id] else ready).append(row)
             if ready:
                 ids = [row.id for row in ready]
                 # The allocation picks ready requests; a ready request has no lease to expire.

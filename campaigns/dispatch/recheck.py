@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import NamedTuple
@@ -46,6 +47,10 @@ class CampaignCache:
         if self._catalog is None:
             self._catalog = scheduling.catalog()
         return self._catalog
+
+    def loaded(self, campaign_id: int) -> bool:
+        """Whether `get` answers without a query."""
+        return campaign_id in self._items
 
     def get(self, campaign_id: int) -> tuple[Campaign, engine.Calendar]:
         if campaign_id not in self._items:
@@ -112,8 +117,11 @@ def recheck_batch(rows: list[ClaimedRow], now: datetime, cache: CampaignCache) -
     rule_histories, rule_catalog = _rule_histories(by_campaign, now, cache)
     for campaign_id, group in by_campaign.items():
         partial = Verdicts()
+        # A savepoint only where the re-check reads the database (a database fault aborts the transaction unless
+        # rolled back to one); the engine's own faults write nothing and leave the transaction usable.
+        guard = transaction.atomic() if _reads_database(campaign_id, group, cache) else nullcontext()
         try:
-            with transaction.atomic():
+            with guard:
                 _recheck_campaign(campaign_id, group, now, cache, partial, rule_histories, rule_catalog)
         except Exception as exc:
             verdicts.blocked[campaign_id] = (blocking.describe(exc), [row.id for row in group])
@@ -129,6 +137,22 @@ def recheck_batch(rows: list[ClaimedRow], now: datetime, cache: CampaignCache) -
     return verdicts
 
 
+def _daily_limit_contacts(campaign: Campaign, calendar: engine.Calendar, group: list[ClaimedRow]) -> list[int]:
+    """The contacts whose recent attempts `_history` reads for the daily limit: those the claim saw with recent
+    attempts, in a campaign with a daily limit, unless the batch's rule histories hold all their attempts."""
+    if not campaign.daily_attempts or needs_rule_history(calendar):
+        return []
+    return [r.contact_id for r in group if r.has_recent_attempts]
+
+
+def _reads_database(campaign_id: int, group: list[ClaimedRow], cache: CampaignCache) -> bool:
+    """Whether `_recheck_campaign` will query for this group: the campaign's first batch, or a history read."""
+    if not cache.loaded(campaign_id):
+        return True
+    campaign, calendar = cache.get(campaign_id)
+    return bool(_daily_limit_contacts(campaign, calendar, group))
+
+
 def _recheck_campaign(
     campaign_id: int,
     group: list[ClaimedRow],
@@ -142,9 +166,7 @@ def _recheck_campaign(
     the batch read for rules 9 and 10); the engine is asked once per contact zone, and once more per contact
     that has attempts (here or, for rules per number, in other campaigns). Verdicts go into `verdicts`."""
     campaign, calendar = cache.get(campaign_id)
-    with_history = [r.contact_id for r in group if r.has_recent_attempts] if campaign.daily_attempts else []
-    if needs_rule_history(calendar):
-        with_history = []  # rule_histories holds every attempt of these contacts
+    with_history = _daily_limit_contacts(campaign, calendar, group)
     history = _history(campaign, with_history, now) if with_history else {}
     by_zone: dict[str, bool] = {}
     for row in group:

@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from campaigns.dispatch import claim
+from campaigns.dispatch import claim, recheck
 from campaigns.models import Campaign, RedialRequest
 
 from .due import make_campaign, make_requests
@@ -91,3 +91,39 @@ def test_the_block_is_shown_on_the_dashboard_the_floor_and_the_callbacks_screen(
         page = admin_client.get(url).content.decode()
         assert expected in page, url
     assert "dispatch blocked" not in admin_client.get(f"/campaigns/{good.pk}/").content.decode()
+
+
+def test_an_engine_fault_in_a_later_batch_stays_with_its_campaign(monkeypatch):
+    # From its second batch on, the campaign's re-check runs without a savepoint (nothing to read): an
+    # engine fault there must still put its rows back and leave the batch's transaction usable.
+    flaky = make_campaign("Flaky", dialing_mode=Campaign.AGENT_FIRST)
+    good = make_campaign("Healthy", dialing_mode=Campaign.AGENT_FIRST)
+    make_requests(flaky, 30, due_in=timedelta(minutes=-10))
+    make_requests(good, 30)
+    real_get, real_is_allowed_at = recheck.CampaignCache.get, recheck.engine.is_allowed_at
+    flaky_calendar, calls = [], []
+
+    def get(cache, campaign_id):
+        campaign, calendar = real_get(cache, campaign_id)
+        if campaign_id == flaky.id:
+            flaky_calendar[:] = [calendar]
+        return campaign, calendar
+
+    def is_allowed_at(calendar, *args, **kwargs):
+        if flaky_calendar and calendar is flaky_calendar[0]:
+            calls.append(calendar)
+            if len(calls) > 1:  # the flaky campaign's second batch
+                raise OverflowError("date value out of range")
+        return real_is_allowed_at(calendar, *args, **kwargs)
+
+    monkeypatch.setattr(recheck.CampaignCache, "get", get)
+    monkeypatch.setattr(recheck.engine, "is_allowed_at", is_allowed_at)
+    result = claim.claim_due(batch_size=10)
+    assert list(result.blocked) == [flaky.id]
+    assert RedialRequest.objects.filter(campaign=good, status=RedialRequest.READY).count() == 30
+    # The first batch went; the second was put back as it was, and the campaign was skipped after it.
+    flaky_rows = RedialRequest.objects.filter(campaign=flaky)
+    assert flaky_rows.filter(status=RedialRequest.READY).count() == 10
+    rest = flaky_rows.exclude(status=RedialRequest.READY)
+    assert set(rest.values_list("status", flat=True)) == {RedialRequest.SCHEDULED}
+    assert set(rest.values_list("dispatch_attempts", flat=True)) == {0}
