@@ -68,7 +68,9 @@ class GuardedAdminInput:
     """Mixed into every registered ModelAdmin by guard_admin_site."""
 
     def changelist_view(self, request, extra_context=None):
-        if ERROR_FLAG not in request.GET and bad_filter(self.model._meta, request.GET):
+        # ERROR_FLAG beside a bad filter is checked too: Django keeps applying the other parameters. `?e=1`
+        # alone has no filter to refuse, so the redirect cannot loop.
+        if bad_filter(self.model._meta, request.GET):
             # What Django answers for a filter it cannot apply: the unfiltered list, with its error notice.
             return HttpResponseRedirect(f"{request.path}?{ERROR_FLAG}=1")
         return super().changelist_view(request, extra_context)
