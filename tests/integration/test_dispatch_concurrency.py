@@ -78,10 +78,24 @@ def test_eight_concurrent_dispatchers_hand_off_each_request_exactly_once():
 
 @pytest.mark.timeout(300)
 @pytest.mark.django_db(transaction=True)
-def test_dispatcher_recovers_from_a_killed_connection_and_loses_nothing():
+def test_dispatcher_recovers_from_a_killed_connection_and_loses_nothing(monkeypatch):
     campaign = CampaignFactory(name="Killed connection", hours=ALL_DAY)
     seed_due(campaign, 20_000)
     outcome = {}
+    # The dispatcher stops before its sixth claim until its connection is killed, so the kill lands in the
+    # middle of the run however fast the claim is (polling for progress raced a run that ended first).
+    real_claim_batch, batches, backend = claim._claim_batch_pg, [], {}
+    paused, killed = threading.Event(), threading.Event()
+
+    def claim_batch(*args):
+        batches.append(1)
+        if len(batches) == 6:
+            backend["pid"] = connection.connection.info.backend_pid  # the dispatcher thread's own session
+            paused.set()
+            killed.wait(60)
+        return real_claim_batch(*args)
+
+    monkeypatch.setattr(claim, "_claim_batch_pg", claim_batch)
 
     def dispatcher():
         try:
@@ -98,18 +112,12 @@ def test_dispatcher_recovers_from_a_killed_connection_and_loses_nothing():
 
     thread = threading.Thread(target=dispatcher)
     thread.start()
-    deadline = time.monotonic() + 60
-    while RedialRequest.objects.filter(status=RedialRequest.READY).count() < 1000:
-        assert time.monotonic() < deadline, "the dispatcher never started claiming"
-        time.sleep(0.005)
+    assert paused.wait(60), "the dispatcher never reached its sixth batch"
+    assert RedialRequest.objects.filter(status=RedialRequest.READY).count() == 1_000
     with connection.cursor() as cur:
-        # The dispatcher's backend: the other session of this database that runs the claim.
-        cur.execute(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() "
-            "AND pid <> pg_backend_pid() AND query LIKE %s",
-            ["%gen_random_uuid%"],
-        )
-        assert [row[0] for row in cur.fetchall()] == [True]
+        cur.execute("SELECT pg_terminate_backend(%s)", [backend["pid"]])
+        assert cur.fetchone()[0] is True
+    killed.set()
     thread.join(120)
     assert not thread.is_alive()
 
