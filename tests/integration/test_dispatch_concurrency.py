@@ -1,7 +1,6 @@
 """Dispatch on real PostgreSQL: many dispatchers at once, and a connection killed mid-claim."""
 
 import threading
-import time
 from collections import Counter
 
 import pytest
