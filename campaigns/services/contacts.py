@@ -195,7 +195,7 @@ SELECT {columns},
     {do_not_call.listed_sql("c.phone", "c.campaign_id")} AS on_do_not_call_list
 FROM {source}
 JOIN {campaign} k ON k.id = c.campaign_id
-LEFT JOIN {DialPlan._meta.db_table} p ON p.id = k.dial_plan_id
+LEFT JOIN {plan} p ON p.id = k.dial_plan_id
 LEFT JOIN {strategy} ts ON ts.id = p.telephony_strategy_id
 LEFT JOIN {strategy} bs ON bs.id = p.business_strategy_id
 """  # noqa: S608

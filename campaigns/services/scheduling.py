@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from typing import NamedTuple, TypeVar
 
-from django.db.models import Q, Subquery
+from django.db.models import Q
 
 from campaigns.models import (
     Attempt,
@@ -46,7 +46,6 @@ __all__ = [
     "calendar_for",
     "catalog",
     "config_token",
-    "config_token_subquery",
     "contact_zone",
     "decide_for",
     "decide_from_history",
@@ -91,11 +90,6 @@ def config_token() -> str | None:
         .values_list("token", flat=True)
         .first()
     )
-
-
-def config_token_subquery() -> Subquery:
-    """The configuration token as a subquery, to annotate onto a query the caller makes anyway."""
-    return Subquery(SchedulingConfigVersion.objects.filter(pk=SchedulingConfigVersion.SINGLETON_ID).values("token")[:1])
 
 
 def _cached(token: str | None, key: tuple, build: Callable[[], T]) -> T:
