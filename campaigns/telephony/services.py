@@ -153,9 +153,9 @@ def _find_request(parsed: ParsedEvent) -> RedialRequest | None:
     reported this call id for. Returns None when neither exists; raises 404 when a named request does not exist.
 
     Runs inside the caller's transaction: the request's contact comes locked and read as
-    lock_contact_for_scheduling reads it (record_attempt would take that lock first anyway), the request's
-    campaign is the contact's, and its `config_token` is the configuration token the provider mappings are
-    cached under. One statement where a lookup, a lock and lazy reads would make several."""
+    lock_contact_for_scheduling reads it (record_attempt would take that lock first anyway; its
+    `scheduling_config_token` is also the token the provider mappings are cached under), and the request's
+    campaign is the contact's. One statement where a lookup, a lock and lazy reads would make several."""
     connection = connections[router.db_for_write(RedialRequest)]
     if parsed.request_id is not None:
         where, params = "WHERE r.id = %(request)s", {"request": parsed.request_id}
@@ -172,7 +172,6 @@ def _find_request(parsed: ParsedEvent) -> RedialRequest | None:
     request, start = instance_from_row(RedialRequest, row, 0, connection)
     contact = read_scheduling_row(row, start, connection)
     request.contact = contact
-    request.config_token = contact.scheduling_config_token
     if request.campaign_id == contact.campaign_id:
         request.campaign = contact.campaign
     return request
@@ -257,7 +256,7 @@ def _process(event: WebhookEvent, parsed: ParsedEvent) -> EventResult:
             _finish(event, WebhookEvent.DUPLICATE, error=progress.ALREADY_RECORDED, attempt=attempt)
             return EventResult(event, 200)
 
-    token = getattr(request, "config_token", None)
+    token = request.contact.scheduling_config_token
     outcome, key = resolve(parsed, token)
     status, note = WebhookEvent.PROCESSED, ""
     if outcome is None:
