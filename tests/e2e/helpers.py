@@ -1,6 +1,9 @@
-"""What the browser tests share: a persona's user and logging in through the login page."""
+"""What the browser tests share: a persona's user, logging in through the login page, and a count of the
+live server's requests in flight."""
 
 import re
+import threading
+import time
 
 from django.contrib.auth.models import Group, User
 
@@ -23,3 +26,41 @@ def log_in(page, live_server, login=SUPERVISOR_LOGIN) -> None:
     page.fill("#id_username", username)
     page.fill("#id_password", password)
     page.get_by_role("button", name=re.compile("log in", re.I)).click()
+
+
+# How long the server must stay idle to count as done: a request the browser sent just before its
+# context closed may still be on its way from the socket to Django.
+QUIET_SECONDS = 0.2
+TIMEOUT_SECONDS = 15
+
+
+class RequestsInFlight:
+    """Counts the requests Django has started and not yet finished, in any thread."""
+
+    def __init__(self):
+        self._count = 0
+        self._last_change = time.monotonic()
+        self._lock = threading.Lock()
+
+    def started(self, **kwargs):
+        with self._lock:
+            self._count += 1
+            self._last_change = time.monotonic()
+
+    def finished(self, **kwargs):
+        with self._lock:
+            self._count -= 1
+            self._last_change = time.monotonic()
+
+    def wait_until_quiet(self, quiet: float = QUIET_SECONDS, timeout: float = TIMEOUT_SECONDS) -> int:
+        """Wait until no request has been in flight for `quiet` seconds; return how many still are
+        (0 unless `timeout` ran out)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            with self._lock:
+                count, since = self._count, time.monotonic() - self._last_change
+            if count <= 0 and since >= quiet:
+                return 0
+            if time.monotonic() >= deadline:
+                return count
+            time.sleep(0.02)
